@@ -1,0 +1,37 @@
+"""The FastAPI application served by ``witness serve``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import openwitness
+from openwitness.api import errors
+from openwitness.api.routes import evidence, log, tiles
+from openwitness.core.config import Settings
+from openwitness.services import open_services
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app over an initialised installation (raises NotInitialisedError if not)."""
+    services = open_services(settings or Settings.from_env())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    app = FastAPI(
+        title="OpenWitness",
+        version=openwitness.__version__,
+        description="Evidence vault and public transparency log with offline-verifiable receipts.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    errors.install(app)
+    app.include_router(evidence.router)
+    app.include_router(log.router)
+    app.include_router(tiles.router)
+    return app

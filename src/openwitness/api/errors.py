@@ -1,0 +1,49 @@
+"""Expected errors become JSON with the right status; anything else a bare 500, no trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from openwitness.core.errors import (
+    InvalidRequestError,
+    NotFoundError,
+    NotInitialisedError,
+    OpenWitnessError,
+)
+from openwitness.evidence.service import EmptyFile, FileTooLarge, UnsupportedMediaType
+
+logger = logging.getLogger("openwitness.api")
+
+STATUS_BY_ERROR: list[tuple[type[OpenWitnessError], int]] = [
+    (NotFoundError, 404),
+    (FileTooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (EmptyFile, 400),
+    (InvalidRequestError, 400),
+    (NotInitialisedError, 503),
+]
+
+
+def status_for(error: OpenWitnessError) -> int:
+    for kind, status in STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+async def _expected(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OpenWitnessError)
+    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(OpenWitnessError, _expected)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,1 @@
+"""The ``witness`` command: a thin translation from arguments to the core and back."""

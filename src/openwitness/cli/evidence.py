@@ -1,0 +1,82 @@
+"""``witness evidence``: lodge files and look them up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+from openwitness.cli.common import console, err_console, services, write_atomically
+from openwitness.core.errors import OpenWitnessError
+from openwitness.evidence.service import IngestResult, Vault
+from openwitness.ledger.receipt import FILE_SUFFIX
+
+app = typer.Typer(help="Lodge evidence files in the vault and look them up.", no_args_is_help=True)
+
+PROGRESS_THRESHOLD = 16 * 1024 * 1024
+
+
+def _receipt_path(file: Path, receipt_dir: Path | None, sha256: str) -> Path:
+    """``<name>.tlog-proof`` beside the file or in --receipt-dir, never clobbering another's."""
+    path = (receipt_dir or file.parent) / f"{file.name}{FILE_SUFFIX}"
+    if path.exists() and sha256 not in path.read_text(errors="replace"):
+        path = path.with_name(f"{file.name}.{sha256[:12]}{FILE_SUFFIX}")
+    return path
+
+
+def _ingest(vault: Vault, file: Path) -> IngestResult:
+    size = file.stat().st_size
+    if size < PROGRESS_THRESHOLD:
+        return vault.ingest_file(file)
+    columns = ("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task(file.name, total=size)
+        return vault.ingest_file(file, lambda done: progress.update(task, completed=done))
+
+
+@app.command("add")
+def add(
+    files: Annotated[list[Path], typer.Argument(help="Files to lodge (video, photo, audio, PDF).")],
+    receipt_dir: Annotated[
+        Path | None,
+        typer.Option(help="Write receipts here instead of beside each file.", file_okay=False),
+    ] = None,
+) -> None:
+    """Store files, append them to the public log, and write a .tlog-proof receipt for each."""
+    refused = 0
+    with services() as svc:
+        for file in files:
+            if not file.is_file():
+                err_console.print(f"[red]refused[/red] {file}: not a readable file")
+                refused += 1
+                continue
+            try:
+                result = _ingest(svc.vault, file)
+            except OpenWitnessError as exc:
+                err_console.print(f"[red]refused[/red] {file}: {exc}", highlight=False)
+                refused += 1
+                continue
+            path = _receipt_path(file, receipt_dir, result.record.sha256)
+            write_atomically(path, result.receipt.to_text())
+            state = "stored" if result.created else "already in the vault"
+            console.print(
+                f"[green]{state}[/green] {file}  sha256 {result.record.sha256}  "
+                f"{result.record.media_type}  log index {result.record.log_index}\n"
+                f"  receipt: {path}",
+                highlight=False,
+            )
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command("show")
+def show(
+    sha256: Annotated[str, typer.Argument(help="The file's SHA-256 (64 hex digits).")],
+) -> None:
+    """Show what the vault holds for a file: size, type, log index and extracted metadata."""
+    with services() as svc:
+        record = svc.vault.get(sha256)
+        console.print_json(json.dumps(record.to_dict()))

@@ -1,0 +1,77 @@
+"""``witness log``: the public log's checkpoint, key and proofs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Annotated
+
+import typer
+
+from openwitness.cli.common import fail, services
+from openwitness.core.config import Settings
+from openwitness.core.errors import OpenWitnessError
+from openwitness.ledger.checkpoint import parse_checkpoint_text
+from openwitness.ledger.keys import published_verifier_key
+from openwitness.ledger.note import parse_note
+
+app = typer.Typer(help="Inspect the public transparency log.", no_args_is_help=True)
+proof_app = typer.Typer(help="Print Merkle proofs from the log.", no_args_is_help=True)
+app.add_typer(proof_app, name="proof")
+
+
+def _print_hashes(hashes: list[bytes], as_json: bool, **fields: int) -> None:
+    encoded = [base64.b64encode(h).decode() for h in hashes]
+    if as_json:
+        print(json.dumps({**fields, "hashes": encoded}))
+    else:
+        for line in encoded:
+            print(line)
+
+
+@app.command("checkpoint")
+def checkpoint() -> None:
+    """Print the latest signed checkpoint (C2SP tlog-checkpoint)."""
+    with services() as svc:
+        print(svc.log.latest_checkpoint(), end="")
+
+
+@app.command("key")
+def key() -> None:
+    """Print the log's verifier key (<name>+<key id>+<base64>) for people to pin."""
+    try:
+        print(published_verifier_key(Settings.from_env()))
+    except OpenWitnessError as exc:
+        fail(str(exc))
+
+
+def _latest_size(note: str) -> int:
+    return parse_checkpoint_text(parse_note(note).text).size
+
+
+@proof_app.command("inclusion")
+def inclusion(
+    index: Annotated[int, typer.Option(help="Entry index (0-based).", min=0)],
+    size: Annotated[
+        int | None, typer.Option(help="Tree size; default: the latest checkpoint.", min=1)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON as the API does.")] = False,
+) -> None:
+    """Print the inclusion proof of an entry, one base64 hash a line."""
+    with services() as svc:
+        size = size if size is not None else _latest_size(svc.log.latest_checkpoint())
+        _print_hashes(svc.log.inclusion_proof(index, size), as_json, index=index, size=size)
+
+
+@proof_app.command("consistency")
+def consistency(
+    old: Annotated[int, typer.Option(help="The earlier tree size (e.g. from a receipt).", min=0)],
+    new: Annotated[
+        int | None, typer.Option(help="The later tree size; default: the latest.", min=0)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON as the API does.")] = False,
+) -> None:
+    """Print the consistency proof between two tree sizes, one base64 hash a line."""
+    with services() as svc:
+        new = new if new is not None else _latest_size(svc.log.latest_checkpoint())
+        _print_hashes(svc.log.consistency_proof(old, new), as_json, old=old, new=new)

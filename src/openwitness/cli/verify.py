@@ -1,0 +1,114 @@
+"""``witness verify``: check a receipt offline, with no database and no network."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from openwitness.cli.common import console, err_console, fail
+from openwitness.core.config import Settings
+from openwitness.core.errors import OpenWitnessError
+from openwitness.ledger.keys import published_verifier_key
+from openwitness.ledger.note import Verifier, parse_verifier_key
+from openwitness.ledger.verify import (
+    VerificationError,
+    load_receipt,
+    verify_consistency,
+    verify_receipt,
+)
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {what} {path}: {exc}")
+
+
+def _pinned_key(key: str | None) -> Verifier:
+    if key is None:
+        try:
+            text = published_verifier_key(Settings.from_env())
+        except OpenWitnessError:
+            fail("no key to check the checkpoint against: pass the log's key with --key")
+        err_console.print(
+            "[yellow]warning:[/yellow] checking against this installation's own published key; "
+            "pin the log's key with --key (obtained independently) for a check that does not "
+            "trust this server",
+            highlight=False,
+        )
+    else:
+        text = _read(Path(key), "key file") if Path(key).is_file() else key
+    try:
+        return parse_verifier_key(text)
+    except ValueError as exc:
+        fail(f"invalid verifier key: {exc}")
+
+
+def _read_proof(path: Path) -> list[bytes]:
+    """A consistency proof as printed by `witness log proof` (base64 lines, or its --json)."""
+    text = _read(path, "proof").strip()
+    try:
+        lines = json.loads(text)["hashes"] if text.startswith("{") else text.split()
+        return [base64.b64decode(line, validate=True) for line in lines]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        fail(f"proof file {path} is not a list of base64 hashes")
+
+
+def verify(
+    receipt: Annotated[Path, typer.Option(help="The .tlog-proof receipt.", dir_okay=False)],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="The evidence file the receipt is for.", dir_okay=False),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(help="The log's verifier key (or a file holding it) that you trust."),
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A later signed checkpoint, to check the log was only appended to."),
+    ] = None,
+    proof: Annotated[
+        Path | None,
+        typer.Option(help="Consistency proof from the receipt's size to --checkpoint's."),
+    ] = None,
+) -> None:
+    """Verify a receipt offline: the file's hash, the inclusion proof and the signed checkpoint.
+
+    With --checkpoint and --proof, also verify that the log at that later checkpoint still
+    contains the receipt's log (it was only appended to). Exits 0 when verified, 1 when not.
+    """
+    if file is None and checkpoint is None:
+        fail("give the FILE to check against the receipt, or --checkpoint and --proof", 2)
+    if (checkpoint is None) != (proof is None):
+        fail("--checkpoint and --proof go together", 2)
+    pinned = _pinned_key(key)
+    try:
+        parsed_receipt = load_receipt(_read(receipt, "receipt").encode())
+        result = verify_receipt(parsed_receipt, pinned, file)
+        if checkpoint is not None and proof is not None:
+            old, new = verify_consistency(
+                parsed_receipt, _read(checkpoint, "checkpoint"), _read_proof(proof), pinned
+            )
+    except VerificationError as exc:
+        console.print(f"[red]NOT verified:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    what = f"{file.name} (sha256 {result.entry.sha256})" if file else "the receipt's entry"
+    console.print(
+        f"[green]verified:[/green] {what} is entry {result.index} of log "
+        f"{result.checkpoint.origin}, received {result.entry.received_at:%Y-%m-%d %H:%M:%S} UTC, "
+        f"in the checkpoint of size {result.checkpoint.size} signed by key {pinned}",
+        highlight=False,
+    )
+    if checkpoint is not None:
+        console.print(
+            f"[green]verified:[/green] the log at size {new.size} is an append-only extension "
+            f"of the receipt's log at size {old.size}",
+            highlight=False,
+        )

@@ -1,0 +1,21 @@
+"""The base of every error the core raises on purpose.
+
+Interfaces (CLI, API) show ``str(error)`` to the person as it is, so each message must say what
+went wrong and, where it can, what to do about it. Anything else is a bug and is never shown.
+"""
+
+
+class OpenWitnessError(Exception):
+    """An expected failure with a message meant for the person using OpenWitness."""
+
+
+class NotInitialisedError(OpenWitnessError):
+    """The data folder has no log key yet."""
+
+
+class NotFoundError(OpenWitnessError):
+    """The thing asked for does not exist (yet)."""
+
+
+class InvalidRequestError(OpenWitnessError):
+    """The caller asked for something impossible (a proof past the log's end, say)."""

@@ -1,0 +1,153 @@
+"""Content-addressed blob store (``blobs/ab/cd/<sha256>``) with crash-safe staging.
+
+An upload is streamed into ``staging/`` while being hashed, fsynced and renamed to
+``<sha256>.<id>.staged``; only then may its log entry be committed, and only after that is it
+moved into the store. Each staging file is ``flock``-ed by the process writing it, so
+:meth:`BlobStore.recover` can tell an abandoned file (its writer died, even by SIGKILL, which
+releases the lock) from one in progress: abandoned ``.part`` files are deleted, and a
+``.staged`` file is moved into the store if its entry was committed, deleted otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+_NEW, _PART, _STAGED = ".new", ".part", ".staged"
+_STALE_NEW_SECONDS = 3600
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class UploadTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"file is larger than the limit of {limit:,} bytes")
+        self.limit = limit
+
+
+class StagingFile:
+    """One upload being written; hashes and sizes it in the same pass as the write."""
+
+    def __init__(self, directory: Path, max_bytes: int, head_bytes: int) -> None:
+        self._id = uuid.uuid4().hex
+        self._dir = directory
+        new_path = directory / f"{self._id}{_NEW}"
+        self._fd = os.open(new_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self.path = directory / f"{self._id}{_PART}"
+        os.rename(new_path, self.path)  # only ever visible as .part while locked
+        self._max = max_bytes
+        self._head_bytes = head_bytes
+        self._hash = hashlib.sha256()
+        self.size = 0
+        self.head = bytearray()
+        self.sha256: str | None = None
+
+    def write(self, chunk: bytes) -> None:
+        if self.size + len(chunk) > self._max:
+            raise UploadTooLarge(self._max)
+        self._hash.update(chunk)
+        if len(self.head) < self._head_bytes:
+            self.head += chunk[: self._head_bytes - len(self.head)]
+        view = memoryview(chunk)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self.size += len(chunk)
+
+    def finish(self) -> str:
+        """Make the bytes durable and name the file by its hash; returns the sha256."""
+        os.fsync(self._fd)
+        sha256 = self._hash.hexdigest()
+        staged = self._dir / f"{sha256}.{self._id}{_STAGED}"
+        os.rename(self.path, staged)
+        _fsync_dir(self._dir)
+        self.path, self.sha256 = staged, sha256
+        return sha256
+
+    def close(self) -> None:
+        """Release the lock; whatever was not moved into the store is deleted."""
+        if self._fd >= 0:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            os.close(self._fd)
+            self._fd = -1
+
+
+class BlobStore:
+    def __init__(self, root: Path, staging: Path) -> None:
+        self.root = root
+        self.staging = staging
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def has(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    @contextlib.contextmanager
+    def stage(self, max_bytes: int, head_bytes: int) -> Iterator[StagingFile]:
+        self.staging.mkdir(parents=True, exist_ok=True)
+        staged = StagingFile(self.staging, max_bytes, head_bytes)
+        try:
+            yield staged
+        finally:
+            staged.close()
+
+    def commit(self, staged: StagingFile) -> Path:
+        """Move a finished staging file into the store (its entry is already committed)."""
+        assert staged.sha256 is not None, "finish() the staging file first"
+        return self._move_into_store(staged.path, staged.sha256)
+
+    def _move_into_store(self, source: Path, sha256: str) -> Path:
+        target = self.path_for(sha256)
+        created = not target.parent.exists()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(source, 0o400)
+        os.replace(source, target)
+        _fsync_dir(target.parent)
+        if created:
+            _fsync_dir(target.parent.parent)
+            _fsync_dir(self.root)
+        return target
+
+    def recover(self, is_logged: Callable[[str], bool]) -> None:
+        """Finish or remove what crashed writers left in staging; skip files still in use."""
+        if not self.staging.is_dir():
+            return
+        for path in self.staging.iterdir():
+            if path.suffix == _NEW and time.time() - path.stat().st_mtime < _STALE_NEW_SECONDS:
+                continue  # a writer between create and lock; never older than a moment
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as exc:
+                    if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                        continue  # its writer is alive
+                    raise
+                if not path.exists():
+                    continue  # finished by its writer between listing and locking
+                sha256 = path.name.split(".")[0]
+                if path.suffix == _STAGED and is_logged(sha256) and not self.has(sha256):
+                    self._move_into_store(path, sha256)
+                else:
+                    path.unlink()
+            finally:
+                os.close(fd)

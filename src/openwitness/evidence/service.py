@@ -1,0 +1,196 @@
+"""The evidence vault: ingest files, log them, hand back receipts.
+
+An entry is in the log if and only if its blob is durably stored: the bytes are fsynced in
+staging before the entry commits, and moved into the store after (see
+:mod:`openwitness.evidence.blobstore` for recovery after a crash in between).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import Connection, insert, select
+
+from openwitness.core.errors import InvalidRequestError, NotFoundError, OpenWitnessError
+from openwitness.evidence.blobstore import BlobStore, StagingFile, UploadTooLarge
+from openwitness.evidence.metadata import extract_metadata
+from openwitness.evidence.sniff import ALLOWED_MEDIA_TYPES, SNIFF_BYTES, sniff_media_type
+from openwitness.ledger.entry import EvidenceEntry
+from openwitness.ledger.receipt import Receipt
+from openwitness.ledger.store import TransparencyLog
+from openwitness.storage.db import Database
+from openwitness.storage.models import Evidence
+
+CHUNK_SIZE = 1024 * 1024
+_SHA256_HEX = frozenset("0123456789abcdef")
+
+
+class EmptyFile(OpenWitnessError):
+    """Zero bytes: nothing to keep."""
+
+
+class FileTooLarge(OpenWitnessError):
+    """Over the configured upload limit."""
+
+
+class UnsupportedMediaType(OpenWitnessError):
+    """The bytes are not a video, image, audio recording or PDF the vault accepts."""
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    sha256: str
+    size: int
+    media_type: str
+    received_at: datetime
+    log_index: int
+    metadata: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "media_type": self.media_type,
+            "received_at": self.received_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "log_index": self.log_index,
+            "metadata": self.metadata,
+        }
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    record: EvidenceRecord
+    receipt: Receipt
+    created: bool  # False when the same bytes were already in the vault
+
+
+def check_sha256(value: str) -> str:
+    value = value.lower()
+    if len(value) != 64 or not set(value) <= _SHA256_HEX:
+        raise InvalidRequestError("sha256 must be 64 hexadecimal digits")
+    return value
+
+
+class Vault:
+    def __init__(
+        self, db: Database, log: TransparencyLog, blobs: BlobStore, max_upload_bytes: int
+    ) -> None:
+        self.db = db
+        self.log = log
+        self.blobs = blobs
+        self.max_upload_bytes = max_upload_bytes
+
+    # -- ingest ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def upload(self) -> Iterator[StagingFile]:
+        """A staging file to stream an upload into; pass it to :meth:`complete` when done.
+
+        Anything not completed is deleted when the block exits, whatever the reason.
+        """
+        self.recover()
+        with self.blobs.stage(self.max_upload_bytes, SNIFF_BYTES) as staged:
+            yield staged
+
+    def write(self, staged: StagingFile, chunk: bytes) -> None:
+        try:
+            staged.write(chunk)
+        except UploadTooLarge as exc:
+            raise FileTooLarge(str(exc)) from exc
+
+    def complete(self, staged: StagingFile) -> IngestResult:
+        if staged.size == 0:
+            raise EmptyFile("file is empty")
+        media_type = sniff_media_type(bytes(staged.head))
+        if media_type is None:
+            allowed = ", ".join(sorted(ALLOWED_MEDIA_TYPES))
+            raise UnsupportedMediaType(
+                f"file type not accepted: its bytes are not one of {allowed}"
+            )
+        sha256 = staged.finish()
+        existing = self._find(sha256)
+        if existing is not None:
+            return IngestResult(existing, self.log.receipt(existing.log_index), created=False)
+        metadata = extract_metadata(staged.path, media_type)
+        received_at = datetime.now(UTC).replace(microsecond=0)
+        entry = EvidenceEntry(sha256, staged.size, media_type, received_at)
+
+        def record(conn: Connection, index: int) -> None:
+            conn.execute(
+                insert(Evidence).values(
+                    sha256=sha256,
+                    size=staged.size,
+                    media_type=media_type,
+                    received_at=received_at,
+                    log_index=index,
+                    media_metadata=metadata,
+                )
+            )
+
+        result = self.log.append(
+            entry.to_bytes(), existing=lambda conn: _logged_index(conn, sha256), record=record
+        )
+        if result.created:
+            self.blobs.commit(staged)
+        record_ = self._find(sha256)
+        assert record_ is not None
+        return IngestResult(record_, self.log.receipt(result.index), created=result.created)
+
+    def ingest_file(
+        self, path: Path, progress: Callable[[int], None] | None = None
+    ) -> IngestResult:
+        """Ingest a local file, streamed in chunks; ``progress`` gets the bytes done so far."""
+        with path.open("rb") as source:
+            return self.ingest_stream(source, progress)
+
+    def ingest_stream(
+        self, source: BinaryIO, progress: Callable[[int], None] | None = None
+    ) -> IngestResult:
+        with self.upload() as staged:
+            while chunk := source.read(CHUNK_SIZE):
+                self.write(staged, chunk)
+                if progress:
+                    progress(staged.size)
+            return self.complete(staged)
+
+    def recover(self) -> None:
+        """Clean up after crashed ingests (see :meth:`BlobStore.recover`)."""
+        self.blobs.recover(lambda sha256: self._find(sha256) is not None)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _find(self, sha256: str) -> EvidenceRecord | None:
+        with self.db.read() as conn:
+            row = conn.execute(select(Evidence).where(Evidence.sha256 == sha256)).first()
+        if row is None:
+            return None
+        received_at = row.received_at
+        if received_at.tzinfo is None:  # SQLite stores naive datetimes; we only write UTC
+            received_at = received_at.replace(tzinfo=UTC)
+        return EvidenceRecord(
+            row.sha256, row.size, row.media_type, received_at, row.log_index, row.media_metadata
+        )
+
+    def get(self, sha256: str) -> EvidenceRecord:
+        record = self._find(check_sha256(sha256))
+        if record is None:
+            raise NotFoundError(f"no evidence with sha256 {sha256}")
+        return record
+
+    def blob_path(self, sha256: str) -> Path:
+        record = self.get(sha256)
+        if not self.blobs.has(record.sha256):
+            self.recover()
+        return self.blobs.path_for(record.sha256)
+
+
+def _logged_index(conn: Connection, sha256: str) -> int | None:
+    index = conn.execute(
+        select(Evidence.log_index).where(Evidence.sha256 == sha256)
+    ).scalar_one_or_none()
+    return None if index is None else int(index)

@@ -1,0 +1,1 @@
+"""The public transparency log: Merkle tree, signed checkpoints, receipts and their verification."""

@@ -1,0 +1,317 @@
+"""The persistent transparency log: appends with group commit, proofs, tiles and checkpoints.
+
+Every perfect subtree hash is stored (``log_node``), so a proof or a tile is one query of
+O(log n) rows and an append writes about two rows. Appends from every thread of a process go
+through one sequencer thread that commits them in batches (one fsync for many entries); appends
+from other processes or servers are serialised by the lock on the ``log_head`` row (SQLite's
+write lock, PostgreSQL's ``SELECT … FOR UPDATE``), so the log has one order with no gap.
+"""
+
+from __future__ import annotations
+
+import queue
+import struct
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, insert, select, tuple_, update
+
+from openwitness.core.errors import InvalidRequestError, NotFoundError
+from openwitness.ledger import merkle
+from openwitness.ledger.checkpoint import Checkpoint, parse_checkpoint_text
+from openwitness.ledger.note import Signer, parse_note
+from openwitness.ledger.receipt import Receipt
+from openwitness.storage.db import Database
+from openwitness.storage.models import Checkpoint as CheckpointRow
+from openwitness.storage.models import LogEntry, LogHead, LogNode
+
+TILE_WIDTH = 256
+TILE_HEIGHT = 8
+MAX_BATCH = 2048
+
+#: Returns the index of an entry already logged for the same subject, or None.
+ExistingLookup = Callable[[Connection], int | None]
+#: Writes rows that must commit atomically with the entry at the given index.
+RecordRows = Callable[[Connection, int], None]
+
+
+@dataclass
+class _Append:
+    entry: bytes
+    existing: ExistingLookup | None
+    record: RecordRows | None
+    future: Future[AppendResult] = field(default_factory=Future)
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    index: int
+    created: bool  # False when the subject was already in the log
+
+
+class TransparencyLog:
+    """One log, identified by its origin and signed with its key."""
+
+    def __init__(self, db: Database, signer: Signer) -> None:
+        self.db = db
+        self.signer = signer
+        self.origin = signer.name
+        self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- set-up --------------------------------------------------------------------------
+
+    def initialise(self) -> None:
+        """Create the empty log and its first signed checkpoint, unless they exist."""
+        with self.db.write() as conn:
+            if conn.execute(select(LogHead.size)).first() is not None:
+                return
+            conn.execute(insert(LogHead).values(id=1, size=0, root=merkle.EMPTY_ROOT))
+            self._sign(conn, 0, merkle.EMPTY_ROOT)
+
+    # -- appends -------------------------------------------------------------------------
+
+    def append(
+        self,
+        entry: bytes,
+        existing: ExistingLookup | None = None,
+        record: RecordRows | None = None,
+    ) -> AppendResult:
+        """Append ``entry`` durably (committed, with a signed checkpoint covering it).
+
+        Blocks until the batch holding it is committed. ``existing`` and ``record`` run inside
+        that transaction, under the log lock, so deduplication and related rows are atomic
+        with the append.
+        """
+        if len(entry) > 0xFFFF:
+            raise InvalidRequestError("log entries are limited to 65,535 bytes (tlog-tiles)")
+        request = _Append(entry, existing, record)
+        self._ensure_worker()
+        self._queue.put(request)
+        return request.future.result()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._worker is not None:
+                self._queue.put(None)
+                self._worker.join()
+                self._worker = None
+
+    def _ensure_worker(self) -> None:
+        with self._lock:
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._run, name="openwitness-log-sequencer", daemon=True
+                )
+                self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            self._commit_batch(batch)
+            if stop:
+                return
+
+    def _commit_batch(self, batch: list[_Append]) -> None:
+        try:
+            results = self._append_batch(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].future.set_exception(exc)
+                return
+            # One bad request must not sink the others: retry each on its own.
+            for request in batch:
+                self._commit_batch([request])
+            return
+        for request, result in zip(batch, results, strict=True):
+            request.future.set_result(result)
+
+    def _append_batch(self, batch: list[_Append]) -> list[AppendResult]:
+        with self.db.write() as conn:
+            head = conn.execute(select(LogHead.size).where(LogHead.id == 1).with_for_update())
+            size = head.scalar_one()
+            frontier = self._frontier(conn, size)
+            entries: list[dict[str, object]] = []
+            nodes: list[dict[str, object]] = []
+            results: list[AppendResult] = []
+            for request in batch:
+                found = request.existing(conn) if request.existing else None
+                if found is not None:
+                    results.append(AppendResult(found, created=False))
+                    continue
+                index = size
+                nodes.extend(_extend_frontier(frontier, index, merkle.leaf_hash(request.entry)))
+                entries.append({"idx": index, "data": request.entry})
+                if request.record:
+                    request.record(conn, index)
+                results.append(AppendResult(index, created=True))
+                size += 1
+            if entries:
+                conn.execute(insert(LogEntry), entries)
+                conn.execute(insert(LogNode), nodes)
+                root = merkle.fold_blocks([frontier[lv] for lv in sorted(frontier, reverse=True)])
+                conn.execute(update(LogHead).where(LogHead.id == 1).values(size=size, root=root))
+                self._sign(conn, size, root)
+        return results
+
+    def _frontier(self, conn: Connection, size: int) -> dict[int, bytes]:
+        """The perfect subtrees along the right edge of the tree: one per set bit of size."""
+        keys = {(lv, (size >> lv) - 1) for lv in range(size.bit_length()) if size >> lv & 1}
+        return {lv: h for (lv, _), h in self._fetch(conn, keys).items()}
+
+    def _sign(self, conn: Connection, size: int, root: bytes) -> None:
+        note = self.signer.sign_text(Checkpoint(self.origin, size, root).text())
+        conn.execute(insert(CheckpointRow).values(size=size, note=note, created_at=_now()))
+
+    # -- reads ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _fetch(conn: Connection, keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+        if not keys:
+            return {}
+        rows = conn.execute(
+            select(LogNode.level, LogNode.idx, LogNode.hash).where(
+                tuple_(LogNode.level, LogNode.idx).in_(sorted(keys))
+            )
+        )
+        found = {(row.level, row.idx): row.hash for row in rows}
+        if len(found) != len(keys):
+            raise RuntimeError("log is missing stored tree nodes")  # storage corruption
+        return found
+
+    def size(self) -> int:
+        with self.db.read() as conn:
+            return int(conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one())
+
+    def latest_checkpoint(self) -> str:
+        with self.db.read() as conn:
+            note = conn.execute(
+                select(CheckpointRow.note).order_by(CheckpointRow.size.desc()).limit(1)
+            ).scalar_one_or_none()
+        if note is None:
+            raise NotFoundError("the log has no checkpoint yet: run 'witness init'")
+        return note
+
+    def checkpoint(self, size: int) -> str:
+        with self.db.read() as conn:
+            note = conn.execute(
+                select(CheckpointRow.note).where(CheckpointRow.size == size)
+            ).scalar_one_or_none()
+        if note is None:
+            raise NotFoundError(f"the log signed no checkpoint at size {size}")
+        return note
+
+    def _check_size(self, conn: Connection, size: int) -> None:
+        current = conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one()
+        if size > current:
+            raise InvalidRequestError(f"size {size} is beyond the log's size {current}")
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        if not 0 <= index < size:
+            raise InvalidRequestError(f"index must be in 0..size-1 (index {index}, size {size})")
+        with self.db.read() as conn:
+            self._check_size(conn, size)
+            ranges = merkle.inclusion_ranges(index, size)
+            return merkle.hashes_for_ranges(ranges, lambda keys: self._fetch(conn, keys))
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        if not 0 <= old <= new:
+            raise InvalidRequestError(f"need 0 <= old <= new (old {old}, new {new})")
+        with self.db.read() as conn:
+            self._check_size(conn, new)
+            ranges = merkle.consistency_ranges(old, new)
+            return merkle.hashes_for_ranges(ranges, lambda keys: self._fetch(conn, keys))
+
+    def root(self, size: int) -> bytes:
+        with self.db.read() as conn:
+            self._check_size(conn, size)
+            if size == 0:
+                return merkle.EMPTY_ROOT
+            return merkle.hashes_for_ranges([(0, size)], lambda keys: self._fetch(conn, keys))[0]
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """Entries [start, end) in log order."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(LogEntry.data)
+                .where(LogEntry.idx >= start, LogEntry.idx < end)
+                .order_by(LogEntry.idx)
+            )
+            return [row.data for row in rows]
+
+    def receipt(self, index: int) -> Receipt:
+        """A tlog-proof for entry ``index`` against the latest signed checkpoint."""
+        note = self.latest_checkpoint()
+        size = parse_checkpoint_text(parse_note(note).text).size
+        entry = self.entries(index, index + 1)
+        if not entry or index >= size:
+            raise NotFoundError(f"no log entry at index {index}")
+        proof = self.inclusion_proof(index, size)
+        return Receipt(entry[0], index, tuple(proof), note)
+
+    # -- tlog-tiles ----------------------------------------------------------------------
+
+    def tile(self, level: int, index: int, width: int = TILE_WIDTH) -> bytes:
+        """Tile ``index`` at tile level ``level``: hashes of tree level 8*level."""
+        tree_level = level * TILE_HEIGHT
+        start = index * TILE_WIDTH
+        with self.db.read() as conn:
+            size = conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one()
+            if tree_level >= 63 or start + width > size >> tree_level:
+                raise NotFoundError("no such tile in the log yet")
+            rows = conn.execute(
+                select(LogNode.hash)
+                .where(
+                    LogNode.level == tree_level,
+                    LogNode.idx >= start,
+                    LogNode.idx < start + width,
+                )
+                .order_by(LogNode.idx)
+            )
+            return b"".join(row.hash for row in rows)
+
+    def entry_bundle(self, index: int, width: int = TILE_WIDTH) -> bytes:
+        """Entries of tile ``index``, each prefixed by its big-endian uint16 length."""
+        start = index * TILE_WIDTH
+        with self.db.read() as conn:
+            size = conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one()
+        if start + width > size:
+            raise NotFoundError("no such entry bundle in the log yet")
+        return b"".join(
+            struct.pack(">H", len(e)) + e for e in self.entries(start, start + width)
+        )
+
+
+def _extend_frontier(
+    frontier: dict[int, bytes], index: int, leaf: bytes
+) -> list[dict[str, object]]:
+    """Add leaf ``index`` to the right edge; return every node it completes (leaf included)."""
+    nodes: list[dict[str, object]] = [{"level": 0, "idx": index, "hash": leaf}]
+    level, position, current = 0, index, leaf
+    while position & 1:
+        current = merkle.node_hash(frontier.pop(level), current)
+        level, position = level + 1, position >> 1
+        nodes.append({"level": level, "idx": position, "hash": current})
+    frontier[level] = current
+    return nodes
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,48 @@
+"""Wires storage, the log and the vault together from settings; every interface starts here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openwitness.core.config import Settings
+from openwitness.evidence.blobstore import BlobStore
+from openwitness.evidence.service import Vault
+from openwitness.ledger.keys import create_key, default_origin, load_signer
+from openwitness.ledger.note import Signer
+from openwitness.ledger.store import TransparencyLog
+from openwitness.storage.db import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    log: TransparencyLog
+    vault: Vault
+
+    def close(self) -> None:
+        self.log.close()
+        self.db.dispose()
+
+
+def _build(settings: Settings, signer: Signer) -> Services:
+    db = Database(settings.database_url)
+    db.migrate()
+    log = TransparencyLog(db, signer)
+    log.initialise()
+    blobs = BlobStore(settings.blob_dir, settings.staging_dir)
+    vault = Vault(db, log, blobs, settings.max_upload_bytes)
+    return Services(settings, db, log, vault)
+
+
+def open_services(settings: Settings) -> Services:
+    """Open an initialised installation; raises NotInitialisedError if there is no log key."""
+    return _build(settings, load_signer(settings))
+
+
+def initialise(settings: Settings, origin: str | None = None) -> tuple[Services, bool]:
+    """Create the key pair, schema and empty log if missing; returns (services, created)."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    created = not settings.signer_key_path.exists()
+    signer = create_key(settings, origin or default_origin()) if created else load_signer(settings)
+    return _build(settings, signer), created

@@ -1,0 +1,1 @@
+"""Relational storage: SQLite by default, PostgreSQL for larger groups, one schema via Alembic."""

@@ -1,0 +1,46 @@
+"""Every command is documented in the README, and the README's commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+
+import click
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from openwitness.cli.main import app
+from tests.support import REPO
+
+
+def command_paths(command: click.Command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    if isinstance(command, click.Group):
+        return [
+            path
+            for name, sub in sorted(command.commands.items())
+            for path in command_paths(sub, (*prefix, name))
+        ]
+    return [prefix]
+
+
+COMMANDS = command_paths(typer.main.get_command(app))
+
+
+def test_the_command_tree_is_what_the_readme_describes() -> None:
+    assert ("evidence", "add") in COMMANDS and ("log", "proof", "consistency") in COMMANDS
+    assert len(COMMANDS) == 9
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
+def test_every_command_is_documented_and_has_help(path: tuple[str, ...]) -> None:
+    readme = (REPO / "README.md").read_text()
+    assert f"`witness {' '.join(path)}" in readme, f"witness {' '.join(path)} is not in README.md"
+    result = CliRunner().invoke(app, [*path, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
+    test_command = next(b for b in blocks if "pytest" in b)
+    assert test_command in (REPO / ".ci" / "run").read_text().splitlines()

@@ -1,0 +1,236 @@
+"""`witness verify`: offline checks of receipts and of the log's history, and each rejection."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+
+import pytest
+
+from openwitness.core.config import Settings
+from openwitness.ledger.checkpoint import Checkpoint
+from openwitness.ledger.keys import load_signer
+from openwitness.ledger.receipt import parse_receipt
+from tests.cli.test_cli_evidence import witness
+from tests.support import MEDIA, require_shared
+
+PHOTOS = [
+    MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg",
+    MEDIA / "jmathai__elodie/elodie/tests/files/with-location.jpg",
+    MEDIA / "jmathai__elodie/elodie/tests/files/with-location-inv.jpg",
+    MEDIA / "ianare__exif-samples/jpg/Canon_40D.jpg",
+]
+
+
+@pytest.fixture
+def lodged(sqlite_settings: Settings, tmp_path: Path) -> tuple[Settings, list[Path], str]:
+    """Three photos lodged one at a time (so receipts carry sizes 1, 2, 3), and the key."""
+    for photo in PHOTOS:
+        require_shared(photo)
+    witness(sqlite_settings, "init", "--origin", "verify.test/log")
+    copies = []
+    for photo in PHOTOS[:3]:
+        copy = Path(shutil.copy(photo, tmp_path / photo.name))
+        witness(sqlite_settings, "evidence", "add", str(copy))
+        copies.append(copy)
+    vkey = witness(sqlite_settings, "log", "key").stdout.strip()
+    return sqlite_settings, copies, vkey
+
+
+def receipt_of(file: Path) -> Path:
+    return Path(f"{file}.tlog-proof")
+
+
+def verify(settings: Settings, *args: str) -> tuple[int, str]:
+    result = witness(settings, "verify", *args, check=False)
+    return result.returncode, " ".join((result.stdout + result.stderr).split())
+
+
+def test_a_receipt_verifies_offline_with_a_pinned_key(
+    lodged: tuple[Settings, list[Path], str], tmp_path: Path
+) -> None:
+    settings, files, vkey = lodged
+    # Offline: no database, no data folder, only the file, the receipt and the key.
+    shutil.rmtree(settings.home)
+    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", vkey)
+    assert code == 0, out
+    assert out.startswith("verified:") and "is entry 0 of log verify.test/log" in out
+    key_file = tmp_path / "log.vkey"
+    key_file.write_text(vkey + "\n")
+    code, out = verify(settings, str(files[2]), "--receipt", str(receipt_of(files[2])), "--key", str(key_file))
+    assert code == 0 and "entry 2" in out and "size 3" in out
+
+
+def test_without_a_pinned_key_it_warns_and_uses_the_published_key(
+    lodged: tuple[Settings, list[Path], str],
+) -> None:
+    settings, files, _ = lodged
+    code, out = verify(settings, str(files[1]), "--receipt", str(receipt_of(files[1])))
+    assert code == 0
+    assert "warning: checking against this installation's own published key" in out
+
+
+def test_a_changed_byte_in_the_file_is_rejected(
+    lodged: tuple[Settings, list[Path], str],
+) -> None:
+    settings, files, vkey = lodged
+    data = bytearray(files[0].read_bytes())
+    data[len(data) // 2] ^= 0x01
+    files[0].write_bytes(bytes(data))
+    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", vkey)
+    assert code == 1
+    assert out == "NOT verified: file does not match receipt: sha256 differs"
+
+
+def test_a_receipt_for_another_file_is_rejected(lodged: tuple[Settings, list[Path], str]) -> None:
+    settings, files, vkey = lodged
+    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[1])), "--key", vkey)
+    assert code == 1 and "sha256 differs" in out
+
+
+def _tamper(receipt: Path, old: str, new: str) -> None:
+    text = receipt.read_text()
+    assert old in text
+    receipt.write_text(text.replace(old, new, 1))
+
+
+def test_tampered_receipts_are_rejected_with_the_reason(
+    lodged: tuple[Settings, list[Path], str],
+) -> None:
+    settings, files, vkey = lodged
+    path = receipt_of(files[2])
+    original = path.read_text()
+    receipt = parse_receipt(original)
+
+    def check(expected: str) -> None:
+        code, out = verify(settings, str(files[2]), "--receipt", str(path), "--key", vkey)
+        assert code == 1 and expected in out, out
+        path.write_text(original)
+
+    _tamper(path, "index 2", "index 1")
+    check("inclusion proof does not lead to the signed root")
+    flipped = bytearray(receipt.proof[0])
+    flipped[0] ^= 0x80
+    _tamper(path, base64.b64encode(receipt.proof[0]).decode(), base64.b64encode(flipped).decode())
+    check("inclusion proof does not lead to the signed root")
+    _tamper(path, "c2sp.org/tlog-proof@v1", "c2sp.org/tlog-proof@v2")
+    check("not a c2sp.org/tlog-proof@v1 receipt")
+    entry = receipt.entry.replace(b'"size":', b'"size":1')
+    _tamper(path, base64.b64encode(receipt.entry).decode(), base64.b64encode(entry).decode())
+    check("file does not match receipt: size differs")
+
+
+def test_a_forged_checkpoint_is_rejected(lodged: tuple[Settings, list[Path], str]) -> None:
+    settings, files, vkey = lodged
+    path = receipt_of(files[2])
+    receipt = parse_receipt(path.read_text())
+    root_line = receipt.checkpoint.split("\n")[2]
+    forged_root = base64.b64encode(bytes(32)).decode()
+    _tamper(path, f"\n{root_line}\n", f"\n{forged_root}\n")
+    code, out = verify(settings, str(files[2]), "--receipt", str(path), "--key", vkey)
+    assert code == 1
+    assert f"checkpoint signature invalid for key {vkey.rsplit('+', 1)[0]}" in out
+
+
+def test_a_wrong_key_is_rejected(
+    lodged: tuple[Settings, list[Path], str], tmp_path: Path
+) -> None:
+    settings, files, _ = lodged
+    other = Settings(tmp_path / "other", f"sqlite:///{tmp_path / 'other.db'}")
+    witness(other, "init", "--origin", "verify.test/log")  # same name, different key
+    other_key = witness(other, "log", "key").stdout.strip()
+    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", other_key)
+    assert code == 1 and "checkpoint is not signed by a trusted key" in out
+    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", "nonsense")
+    assert code == 1 and "invalid verifier key" in out
+
+
+def test_an_origin_that_does_not_match_the_key_is_refused(
+    lodged: tuple[Settings, list[Path], str],
+) -> None:
+    settings, files, vkey = lodged
+    signer = load_signer(settings)
+    path = receipt_of(files[0])
+    receipt = parse_receipt(path.read_text())
+    body = receipt.checkpoint.split("\n\n")[0].split("\n")
+    note = signer.sign_text(Checkpoint("another.log/x", int(body[1]), base64.b64decode(body[2])).text())
+    path.write_text(path.read_text().replace(receipt.checkpoint, note))
+    code, out = verify(settings, str(files[0]), "--receipt", str(path), "--key", vkey)
+    assert code == 1 and "checkpoint origin 'another.log/x' does not match" in out
+
+
+def test_consistency_with_a_later_checkpoint(
+    lodged: tuple[Settings, list[Path], str], tmp_path: Path
+) -> None:
+    settings, files, vkey = lodged
+    later = Path(shutil.copy(PHOTOS[3], tmp_path / "later.jpg"))
+    witness(settings, "evidence", "add", str(later))
+    checkpoint = tmp_path / "later.checkpoint"
+    checkpoint.write_text(witness(settings, "log", "checkpoint").stdout)
+    proof = tmp_path / "later.proof"
+    proof.write_text(witness(settings, "log", "proof", "consistency", "--old", "1").stdout)
+    receipt = str(receipt_of(files[0]))
+    args = ["--receipt", receipt, "--checkpoint", str(checkpoint), "--key", vkey]
+    code, out = verify(settings, *args, "--proof", str(proof))
+    assert code == 0 and "append-only extension of the receipt's log at size 1" in out
+    json_proof = tmp_path / "later.json"
+    json_proof.write_text(
+        witness(settings, "log", "proof", "consistency", "--old", "1", "--json").stdout
+    )
+    assert verify(settings, *args, "--proof", str(json_proof))[0] == 0
+
+    # A proof for other sizes (the log pretending to have been different) fails.
+    wrong = tmp_path / "wrong.proof"
+    wrong.write_text(witness(settings, "log", "proof", "consistency", "--old", "2").stdout)
+    code, out = verify(settings, *args, "--proof", str(wrong))
+    assert code == 1 and "consistency proof from size 1 to 4 is invalid" in out
+
+
+def test_a_rolled_back_checkpoint_is_rejected(
+    lodged: tuple[Settings, list[Path], str], tmp_path: Path
+) -> None:
+    settings, files, vkey = lodged
+    older = parse_receipt(receipt_of(files[1]).read_text()).checkpoint  # size 2
+    checkpoint = tmp_path / "older.checkpoint"
+    checkpoint.write_text(older)
+    proof = tmp_path / "empty.proof"
+    proof.write_text("")
+    code, out = verify(
+        settings, "--receipt", str(receipt_of(files[2])), "--checkpoint", str(checkpoint),
+        "--proof", str(proof), "--key", vkey,
+    )
+    assert code == 1
+    assert "later checkpoint has size 2, smaller than the receipt's 3" in out
+
+
+def test_a_forked_log_under_the_same_key_is_detected(
+    lodged: tuple[Settings, list[Path], str], tmp_path: Path
+) -> None:
+    """A dishonest operator rewrites history and signs it with the real key: caught."""
+    settings, files, vkey = lodged
+    fork = Settings(tmp_path / "fork", f"sqlite:///{tmp_path / 'fork.db'}")
+    fork.key_dir.mkdir(parents=True)
+    shutil.copy(settings.signer_key_path, fork.signer_key_path)
+    shutil.copy(settings.verifier_key_path, fork.verifier_key_path)
+    for photo in (PHOTOS[1], PHOTOS[0], PHOTOS[2], PHOTOS[3]):  # same files, other order
+        witness(fork, "evidence", "add", str(shutil.copy(photo, tmp_path / f"f-{photo.name}")))
+    checkpoint = tmp_path / "fork.checkpoint"
+    checkpoint.write_text(witness(fork, "log", "checkpoint").stdout)
+    proof = tmp_path / "fork.proof"
+    proof.write_text(witness(fork, "log", "proof", "consistency", "--old", "1").stdout)
+    code, out = verify(
+        settings, "--receipt", str(receipt_of(files[0])), "--checkpoint", str(checkpoint),
+        "--proof", str(proof), "--key", vkey,
+    )
+    assert code == 1 and "the log may have been rewritten" in out
+
+
+def test_usage_errors(lodged: tuple[Settings, list[Path], str]) -> None:
+    settings, files, vkey = lodged
+    code, out = verify(settings, "--receipt", str(receipt_of(files[0])), "--key", vkey)
+    assert code == 2 and "give the FILE" in out
+    code, out = verify(settings, "--receipt", str(receipt_of(files[0])), "--proof", "x", "--key", vkey)
+    assert code == 2 and "--checkpoint and --proof go together" in out
+    code, out = verify(settings, str(files[0]), "--receipt", str(files[0]), "--key", vkey)
+    assert code == 1 and "cannot read receipt" in out

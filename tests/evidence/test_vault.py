@@ -1,0 +1,240 @@
+"""The vault through its service API, on SQLite and PostgreSQL: ingest, refusals, crashes."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from openwitness.core.config import Settings
+from openwitness.core.errors import InvalidRequestError, NotFoundError
+from openwitness.evidence.service import EmptyFile, FileTooLarge, UnsupportedMediaType, Vault
+from openwitness.ledger import merkle
+from openwitness.ledger.entry import parse_entry
+from openwitness.ledger.verify import file_sha256, verify_receipt
+from openwitness.services import Services, open_services
+from tests.support import MEDIA, env_for, require_shared
+
+PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
+VIDEO = MEDIA / "jmathai__elodie/elodie/tests/files/video.mov"
+
+
+def leftovers(settings: Settings) -> list[Path]:
+    """Every file in the data folder's blob store and staging area."""
+    return sorted(
+        p for d in (settings.blob_dir, settings.staging_dir) if d.exists()
+        for p in d.rglob("*") if p.is_file()
+    )
+
+
+def assert_log_consistent(services: Services) -> None:
+    """Indices 0..n-1, each evidence row points at its entry, each entry's blob is stored."""
+    size = services.log.size()
+    entries = services.log.entries(0, size)
+    assert len(entries) == size
+    assert services.log.root(size) == merkle.root(entries)
+    for index, data in enumerate(entries):
+        entry = parse_entry(data)
+        record = services.vault.get(entry.sha256)
+        assert record.log_index == index
+        blob = services.vault.blob_path(entry.sha256)
+        assert file_sha256(blob) == (entry.sha256, entry.size)
+
+
+def test_ingest_stores_logs_and_returns_a_verifiable_receipt(services: Services) -> None:
+    require_shared(PHOTO)
+    result = services.vault.ingest_file(PHOTO)
+    assert result.created
+    sha, size = file_sha256(PHOTO)
+    assert (result.record.sha256, result.record.size) == (sha, size)
+    assert result.record.media_type == "image/jpeg"
+    assert result.record.metadata["device"]["model"] == "COOLPIX P6000"
+    blob = services.settings.blob_dir / sha[:2] / sha[2:4] / sha
+    assert blob.read_bytes() == PHOTO.read_bytes()
+    verified = verify_receipt(result.receipt, services.log.signer.verifier, PHOTO)
+    assert verified.entry.sha256 == sha and verified.index == 0
+    assert not list(services.settings.staging_dir.iterdir())
+    assert_log_consistent(services)
+
+
+def test_the_same_bytes_are_stored_and_logged_once(services: Services) -> None:
+    require_shared(PHOTO)
+    first = services.vault.ingest_file(PHOTO)
+    again = services.vault.ingest_stream(io.BytesIO(PHOTO.read_bytes()))
+    assert not again.created
+    assert again.record == first.record
+    assert services.log.size() == 1
+    assert len(leftovers(services.settings)) == 1
+    verify_receipt(again.receipt, services.log.signer.verifier, PHOTO)
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "message"),
+    [
+        (b"", EmptyFile, "file is empty"),
+        (b"just some text, not a video\n" * 10, UnsupportedMediaType, "file type not accepted"),
+        (b"PK\x03\x04" + bytes(200), UnsupportedMediaType, "file type not accepted"),
+        (b"<html><body>hi</body></html>", UnsupportedMediaType, "file type not accepted"),
+        (b"\x7fELF\x02\x01\x01" + bytes(100), UnsupportedMediaType, "file type not accepted"),
+    ],
+    ids=["empty", "text", "zip", "html", "elf"],
+)
+def test_bad_files_are_refused_with_nothing_left_behind(
+    services: Services, content: bytes, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        services.vault.ingest_stream(io.BytesIO(content))
+    assert leftovers(services.settings) == []
+    assert services.log.size() == 0
+
+
+def test_files_over_the_limit_are_refused_with_nothing_left_behind(services: Services) -> None:
+    require_shared(PHOTO)
+    small = Vault(services.db, services.log, services.vault.blobs, max_upload_bytes=100_000)
+    with pytest.raises(FileTooLarge, match="larger than the limit of 100,000 bytes"):
+        small.ingest_file(PHOTO)
+    assert leftovers(services.settings) == []
+    assert services.log.size() == 0
+
+
+def test_unreadable_metadata_is_recorded_and_the_file_still_stored(
+    services: Services, tmp_path: Path
+) -> None:
+    require_shared(VIDEO)
+    truncated = tmp_path / "truncated.mov"
+    truncated.write_bytes(VIDEO.read_bytes()[:40_000])
+    result = services.vault.ingest_file(truncated)
+    assert result.created
+    assert result.record.media_type == "video/quicktime"
+    errors = result.record.metadata["errors"]
+    assert errors and all(e["reason"] for e in errors)
+    assert services.vault.blob_path(result.record.sha256).read_bytes() == truncated.read_bytes()
+
+
+def test_lookups_reject_malformed_and_unknown_hashes(services: Services) -> None:
+    with pytest.raises(InvalidRequestError, match="64 hexadecimal"):
+        services.vault.get("not-a-hash")
+    with pytest.raises(NotFoundError, match="no evidence"):
+        services.vault.get("0" * 64)
+
+
+# -- crashes: a real process killed with SIGKILL ------------------------------------------
+
+_SLOW_INGEST = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from openwitness.core.config import Settings
+    from openwitness.services import open_services
+
+    class Slow:
+        # A phone upload that stalls half way: the first MiB, then nothing for a minute.
+        def __init__(self, data): self.data, self.sent = data, 0
+        def read(self, n):
+            if self.sent >= 1 << 20:
+                print("STALLED", flush=True); time.sleep(60)
+            chunk = self.data[self.sent:self.sent + min(n, 65536)]
+            self.sent += len(chunk)
+            return chunk
+
+    svc = open_services(Settings.from_env())
+    svc.vault.ingest_stream(Slow(Path(sys.argv[1]).read_bytes()))
+    """
+)
+
+_KILL_AT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from openwitness.core.config import Settings
+    from openwitness.evidence.blobstore import BlobStore
+    from openwitness.ledger.store import TransparencyLog
+    from openwitness.services import open_services
+
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    target = {"before-log": TransparencyLog, "after-log": BlobStore}[sys.argv[2]]
+    method = {"before-log": "append", "after-log": "commit"}[sys.argv[2]]
+    setattr(target, method, die)
+    open_services(Settings.from_env()).vault.ingest_file(Path(sys.argv[1]))
+    """
+)
+
+
+def _run_killed(script: str, args: list[str], settings: Settings) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        env=env_for(settings),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigkill_mid_upload_leaves_no_orphan_and_no_gap(
+    services: Services, tmp_path: Path
+) -> None:
+    require_shared(VIDEO)
+    services.vault.ingest_file(PHOTO)
+    proc = _run_killed(_SLOW_INGEST, [str(VIDEO)], services.settings)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "STALLED"
+    partial = list(services.settings.staging_dir.iterdir())
+    assert len(partial) == 1 and partial[0].suffix == ".part"
+    services.vault.recover()
+    assert partial[0].exists(), "a live upload's staging file must not be touched"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # The next ingest cleans up after the dead one and works.
+    result = services.vault.ingest_file(VIDEO)
+    assert result.created and result.record.log_index == 1
+    assert not list(services.settings.staging_dir.iterdir())
+    assert len(leftovers(services.settings)) == 2
+    assert_log_consistent(services)
+
+
+@pytest.mark.parametrize("moment", ["before-log", "after-log"])
+def test_sigkill_around_the_log_commit_keeps_log_and_blobs_in_step(
+    services: Services, moment: str
+) -> None:
+    require_shared(VIDEO)
+    proc = _run_killed(_KILL_AT, [str(VIDEO), moment], services.settings)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    staged = list(services.settings.staging_dir.iterdir())
+    assert len(staged) == 1 and staged[0].suffix == ".staged"  # durable, not yet in the store
+    reopened = open_services(services.settings)
+    try:
+        reopened.vault.recover()
+        if moment == "before-log":
+            assert reopened.log.size() == 0
+            assert leftovers(services.settings) == []
+        else:
+            assert reopened.log.size() == 1
+            sha, _ = file_sha256(VIDEO)
+            assert reopened.vault.blob_path(sha).read_bytes() == VIDEO.read_bytes()
+        # The next ingest works and continues the log without a gap.
+        again = reopened.vault.ingest_file(VIDEO)
+        assert again.record.log_index == 0
+        photo = reopened.vault.ingest_file(PHOTO)
+        assert photo.record.log_index == 1
+        assert_log_consistent(reopened)
+    finally:
+        reopened.close()
+
+
+def test_recovery_leaves_a_staging_file_whose_writer_is_alive(
+    sqlite_services: Services,
+) -> None:
+    vault = sqlite_services.vault
+    with vault.upload() as staged:
+        vault.write(staged, b"\xff\xd8\xff\xe0" + bytes(1000))
+        vault.recover()
+        assert staged.path.exists()
+    assert not staged.path.exists()
+    assert os.listdir(sqlite_services.settings.staging_dir) == []

@@ -1,0 +1,30 @@
+"""Paths and helpers the tests share (importable as ``tests.support``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from openwitness.core.config import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+MEDIA = SHARED / "data" / "media"
+VECTORS = SHARED / "vectors"
+
+
+def require_shared(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is missing: tests read the project's shared data in ../shared/")
+    return path
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    """Environment for a `witness` subprocess using these settings."""
+    env = dict(os.environ)
+    env["OPENWITNESS_HOME"] = str(settings.home)
+    env["OPENWITNESS_DATABASE_URL"] = settings.database_url
+    env["OPENWITNESS_MAX_UPLOAD_BYTES"] = str(settings.max_upload_bytes)
+    return env
