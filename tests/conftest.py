@@ -16,7 +16,6 @@ from sqlalchemy import create_engine, text
 
 from openwitness.core.config import Settings
 from openwitness.services import Services, initialise
-
 from tests.support import MEDIA, REPO, SHARED, VECTORS, env_for, require_shared
 
 POSTGRES_URL = os.environ.get("OPENWITNESS_TEST_POSTGRES_URL", "")
@@ -84,5 +83,6 @@ def sqlite_services(sqlite_settings: Settings) -> Iterator[Services]:
     svc, _ = initialise(sqlite_settings, "test.openwitness.local/log")
     yield svc
     svc.close()
+
 
 __all__ = ["MEDIA", "REPO", "SHARED", "VECTORS", "env_for", "require_shared"]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-import click
 import pytest
 import typer.main
 from typer.testing import CliRunner
@@ -13,8 +13,8 @@ from openwitness.cli.main import app
 from tests.support import REPO
 
 
-def command_paths(command: click.Command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    if isinstance(command, click.Group):
+def command_paths(command: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    if hasattr(command, "commands"):  # a group (typer may vendor its own click)
         return [
             path
             for name, sub in sorted(command.commands.items())

@@ -79,7 +79,10 @@ def test_evidence_add_writes_receipts_and_show_reports_metadata(
         assert receipt.index == index
         checkpoint = open_checkpoint(receipt.checkpoint, vkey)
         assert merkle.verify_inclusion(
-            merkle.leaf_hash(receipt.entry), index, checkpoint.size, receipt.proof,
+            merkle.leaf_hash(receipt.entry),
+            index,
+            checkpoint.size,
+            receipt.proof,
             checkpoint.root_hash,
         )
     sha = json.loads(parse_receipt(receipts[1].read_text()).entry)["sha256"]
@@ -126,7 +129,9 @@ def test_log_checkpoint_and_proofs(home: Settings, tmp_path: Path) -> None:
     assert merkle.verify_inclusion(
         merkle.leaf_hash(receipt.entry), 1, 2, proof, checkpoint.root_hash
     )
-    as_json = json.loads(witness(home, "log", "proof", "consistency", "--old", "1", "--json").stdout)
+    as_json = json.loads(
+        witness(home, "log", "proof", "consistency", "--old", "1", "--json").stdout
+    )
     assert as_json["old"] == 1 and as_json["new"] == 2 and len(as_json["hashes"]) == 1
     beyond = witness(home, "log", "proof", "inclusion", "--index", "5", check=False)
     assert beyond.returncode == 1 and "index must be in 0..size-1" in beyond.stderr

@@ -53,12 +53,16 @@ def test_a_receipt_verifies_offline_with_a_pinned_key(
     settings, files, vkey = lodged
     # Offline: no database, no data folder, only the file, the receipt and the key.
     shutil.rmtree(settings.home)
-    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", vkey)
+    code, out = verify(
+        settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", vkey
+    )
     assert code == 0, out
     assert out.startswith("verified:") and "is entry 0 of log verify.test/log" in out
     key_file = tmp_path / "log.vkey"
     key_file.write_text(vkey + "\n")
-    code, out = verify(settings, str(files[2]), "--receipt", str(receipt_of(files[2])), "--key", str(key_file))
+    code, out = verify(
+        settings, str(files[2]), "--receipt", str(receipt_of(files[2])), "--key", str(key_file)
+    )
     assert code == 0 and "entry 2" in out and "size 3" in out
 
 
@@ -78,14 +82,18 @@ def test_a_changed_byte_in_the_file_is_rejected(
     data = bytearray(files[0].read_bytes())
     data[len(data) // 2] ^= 0x01
     files[0].write_bytes(bytes(data))
-    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", vkey)
+    code, out = verify(
+        settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", vkey
+    )
     assert code == 1
     assert out == "NOT verified: file does not match receipt: sha256 differs"
 
 
 def test_a_receipt_for_another_file_is_rejected(lodged: tuple[Settings, list[Path], str]) -> None:
     settings, files, vkey = lodged
-    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[1])), "--key", vkey)
+    code, out = verify(
+        settings, str(files[0]), "--receipt", str(receipt_of(files[1])), "--key", vkey
+    )
     assert code == 1 and "sha256 differs" in out
 
 
@@ -133,16 +141,18 @@ def test_a_forged_checkpoint_is_rejected(lodged: tuple[Settings, list[Path], str
     assert f"checkpoint signature invalid for key {vkey.rsplit('+', 1)[0]}" in out
 
 
-def test_a_wrong_key_is_rejected(
-    lodged: tuple[Settings, list[Path], str], tmp_path: Path
-) -> None:
+def test_a_wrong_key_is_rejected(lodged: tuple[Settings, list[Path], str], tmp_path: Path) -> None:
     settings, files, _ = lodged
     other = Settings(tmp_path / "other", f"sqlite:///{tmp_path / 'other.db'}")
     witness(other, "init", "--origin", "verify.test/log")  # same name, different key
     other_key = witness(other, "log", "key").stdout.strip()
-    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", other_key)
+    code, out = verify(
+        settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", other_key
+    )
     assert code == 1 and "checkpoint is not signed by a trusted key" in out
-    code, out = verify(settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", "nonsense")
+    code, out = verify(
+        settings, str(files[0]), "--receipt", str(receipt_of(files[0])), "--key", "nonsense"
+    )
     assert code == 1 and "invalid verifier key" in out
 
 
@@ -154,7 +164,9 @@ def test_an_origin_that_does_not_match_the_key_is_refused(
     path = receipt_of(files[0])
     receipt = parse_receipt(path.read_text())
     body = receipt.checkpoint.split("\n\n")[0].split("\n")
-    note = signer.sign_text(Checkpoint("another.log/x", int(body[1]), base64.b64decode(body[2])).text())
+    note = signer.sign_text(
+        Checkpoint("another.log/x", int(body[1]), base64.b64decode(body[2])).text()
+    )
     path.write_text(path.read_text().replace(receipt.checkpoint, note))
     code, out = verify(settings, str(files[0]), "--receipt", str(path), "--key", vkey)
     assert code == 1 and "checkpoint origin 'another.log/x' does not match" in out
@@ -197,8 +209,15 @@ def test_a_rolled_back_checkpoint_is_rejected(
     proof = tmp_path / "empty.proof"
     proof.write_text("")
     code, out = verify(
-        settings, "--receipt", str(receipt_of(files[2])), "--checkpoint", str(checkpoint),
-        "--proof", str(proof), "--key", vkey,
+        settings,
+        "--receipt",
+        str(receipt_of(files[2])),
+        "--checkpoint",
+        str(checkpoint),
+        "--proof",
+        str(proof),
+        "--key",
+        vkey,
     )
     assert code == 1
     assert "later checkpoint has size 2, smaller than the receipt's 3" in out
@@ -220,8 +239,15 @@ def test_a_forked_log_under_the_same_key_is_detected(
     proof = tmp_path / "fork.proof"
     proof.write_text(witness(fork, "log", "proof", "consistency", "--old", "1").stdout)
     code, out = verify(
-        settings, "--receipt", str(receipt_of(files[0])), "--checkpoint", str(checkpoint),
-        "--proof", str(proof), "--key", vkey,
+        settings,
+        "--receipt",
+        str(receipt_of(files[0])),
+        "--checkpoint",
+        str(checkpoint),
+        "--proof",
+        str(proof),
+        "--key",
+        vkey,
     )
     assert code == 1 and "the log may have been rewritten" in out
 
@@ -230,7 +256,9 @@ def test_usage_errors(lodged: tuple[Settings, list[Path], str]) -> None:
     settings, files, vkey = lodged
     code, out = verify(settings, "--receipt", str(receipt_of(files[0])), "--key", vkey)
     assert code == 2 and "give the FILE" in out
-    code, out = verify(settings, "--receipt", str(receipt_of(files[0])), "--proof", "x", "--key", vkey)
+    code, out = verify(
+        settings, "--receipt", str(receipt_of(files[0])), "--proof", "x", "--key", vkey
+    )
     assert code == 2 and "--checkpoint and --proof go together" in out
     code, out = verify(settings, str(files[0]), "--receipt", str(files[0]), "--key", vkey)
     assert code == 1 and "cannot read receipt" in out

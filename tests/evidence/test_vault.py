@@ -28,8 +28,11 @@ VIDEO = MEDIA / "jmathai__elodie/elodie/tests/files/video.mov"
 def leftovers(settings: Settings) -> list[Path]:
     """Every file in the data folder's blob store and staging area."""
     return sorted(
-        p for d in (settings.blob_dir, settings.staging_dir) if d.exists()
-        for p in d.rglob("*") if p.is_file()
+        p
+        for d in (settings.blob_dir, settings.staging_dir)
+        if d.exists()
+        for p in d.rglob("*")
+        if p.is_file()
     )
 
 
@@ -177,9 +180,7 @@ def _run_killed(script: str, args: list[str], settings: Settings) -> subprocess.
     )
 
 
-def test_sigkill_mid_upload_leaves_no_orphan_and_no_gap(
-    services: Services, tmp_path: Path
-) -> None:
+def test_sigkill_mid_upload_leaves_no_orphan_and_no_gap(services: Services, tmp_path: Path) -> None:
     require_shared(VIDEO)
     services.vault.ingest_file(PHOTO)
     proc = _run_killed(_SLOW_INGEST, [str(VIDEO)], services.settings)

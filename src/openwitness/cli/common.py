@@ -7,17 +7,19 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
 from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
-from openwitness.services import Services, open_services
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from openwitness.services import Services
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -28,6 +30,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
 @contextmanager
 def services() -> Iterator[Services]:
     """Open the installation named by the environment; expected errors become one line."""
+    # Imported here so that commands which need no database (verify, log key) start fast.
+    from openwitness.services import open_services
+
     try:
         opened = open_services(Settings.from_env())
     except OpenWitnessError as exc:

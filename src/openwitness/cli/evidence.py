@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from openwitness.cli.common import console, err_console, services, write_atomically
 from openwitness.core.errors import OpenWitnessError
-from openwitness.evidence.service import IngestResult, Vault
 from openwitness.ledger.receipt import FILE_SUFFIX
+
+if TYPE_CHECKING:
+    from openwitness.evidence.service import IngestResult, Vault
 
 app = typer.Typer(help="Lodge evidence files in the vault and look them up.", no_args_is_help=True)
 

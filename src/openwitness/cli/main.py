@@ -11,7 +11,6 @@ from openwitness.cli.common import console, fail
 from openwitness.cli.verify import verify
 from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
-from openwitness.services import initialise
 
 app = typer.Typer(
     name="witness",
@@ -25,6 +24,8 @@ app.command("verify")(verify)
 
 
 def _initialise(origin: str | None) -> None:
+    from openwitness.services import initialise
+
     settings = Settings.from_env()
     try:
         svc, created = initialise(settings, origin)

@@ -84,10 +84,10 @@ def verify(
     With --checkpoint and --proof, also verify that the log at that later checkpoint still
     contains the receipt's log (it was only appended to). Exits 0 when verified, 1 when not.
     """
-    if file is None and checkpoint is None:
-        fail("give the FILE to check against the receipt, or --checkpoint and --proof", 2)
     if (checkpoint is None) != (proof is None):
         fail("--checkpoint and --proof go together", 2)
+    if file is None and checkpoint is None:
+        fail("give the FILE to check against the receipt, or --checkpoint and --proof", 2)
     pinned = _pinned_key(key)
     try:
         parsed_receipt = load_receipt(_read(receipt, "receipt").encode())

@@ -51,15 +51,19 @@ class EvidenceRecord:
     log_index: int
     metadata: dict[str, Any]
 
-    def to_dict(self) -> dict[str, Any]:
+    def public_dict(self) -> dict[str, Any]:
+        """What anyone may see: the same facts as the public log entry, nothing personal."""
         return {
             "sha256": self.sha256,
             "size": self.size,
             "media_type": self.media_type,
             "received_at": self.received_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "log_index": self.log_index,
-            "metadata": self.metadata,
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, including metadata that can locate a person (GPS, device, times)."""
+        return {**self.public_dict(), "metadata": self.metadata}
 
 
 @dataclass(frozen=True)

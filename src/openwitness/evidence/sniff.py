@@ -66,7 +66,7 @@ _MP4_BRANDS = frozenset(
 _M4A_BRANDS = frozenset({"m4a ", "m4b "})
 # 3GPP (ETSI TS 126 244) brands: 3gp4..3gp9, 3gg6/3gg9 (general), 3gr*, 3gs*, 3ge*, 3gh*...
 # 3GPP2 ('3g2a'...) is a different format we do not accept.
-_3GP_PREFIXES = ("3gp", "3gg", "3gr", "3gs", "3ge", "3gh", "3gm", "3gt")
+_3GP_PREFIXES = ("3gp", "3gg", "3gr", "3gs", "3ge", "3gh")
 # Top-level atoms an old QuickTime file may start with when it has no ftyp box at all.
 _QT_LEADING_ATOMS = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
 

@@ -58,8 +58,13 @@ async def upload_evidence(request: Request, services: ServicesDep) -> JSONRespon
 
 @router.get("/{sha256}")
 def get_evidence(sha256: str, services: ServicesDep) -> dict[str, Any]:
-    """What the vault holds for a file: size, type, log index and extracted metadata."""
-    return services.vault.get(sha256).to_dict()
+    """The public facts about a stored file: size, type, when received, log index.
+
+    Extracted metadata (GPS position, device, capture time) can locate the person who filmed,
+    and hashes are public in the log, so it is not served here: the uploader gets it in the
+    upload response, and the operator sees it with `witness evidence show`.
+    """
+    return services.vault.get(sha256).public_dict()
 
 
 @router.get("/{sha256}/receipt", response_class=PlainTextResponse)
