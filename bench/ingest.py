@@ -194,7 +194,7 @@ def main() -> None:
         args.size_mib, args.repeat = 64, 2
 
     print_header(f"ingest of a {args.size_mib} MiB video through the vault", args.wait_idle)
-    with temp_dir(args.tmp, "owbench-ingest-") as work:
+    with temp_dir(args.tmp, "wbench-ingest-") as work:
         if args.file:
             file = args.file
         else:
@@ -202,7 +202,7 @@ def main() -> None:
                 raise SystemExit(f"{args.video} is missing (the project's shared media)")
             file = work / "video.mp4"
             if args.keep_file:
-                file = Path(args.tmp) / f"owbench-ingest-{args.size_mib}MiB.mp4"
+                file = Path(args.tmp) / f"wbench-ingest-{args.size_mib}MiB.mp4"
             start = time.perf_counter()
             make_test_file(file, args.video, args.size_mib * 1024 * 1024)
             print(

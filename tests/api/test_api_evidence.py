@@ -265,7 +265,9 @@ def test_bytes_that_are_not_media_are_415(
 def test_multipart_upload_is_refused_as_not_media(client: TestClient, installed: Settings) -> None:
     require_shared(SMALL_PHOTO)
     # The API takes the raw bytes; a multipart body is not a photo even if it wraps one.
-    response = client.post(UPLOAD, files={"file": ("p.jpg", SMALL_PHOTO.read_bytes(), "image/jpeg")})
+    response = client.post(
+        UPLOAD, files={"file": ("p.jpg", SMALL_PHOTO.read_bytes(), "image/jpeg")}
+    )
     assert_refused(response, 415, REFUSED_TYPE, installed, [])
     assert log_size(client) == 0
 
@@ -291,7 +293,9 @@ def test_upload_over_the_limit_is_413_with_or_without_content_length(installed: 
         announced = client.post(UPLOAD, content=data)
         assert announced.request.headers["content-length"] == str(len(data))
         assert_refused(announced, 413, "larger than the limit", limited, [])
-        assert announced.json() == {"detail": f"file is larger than the limit of {len(data) - 1:,} bytes"}
+        assert announced.json() == {
+            "detail": f"file is larger than the limit of {len(data) - 1:,} bytes"
+        }
 
         def stream() -> Iterator[bytes]:
             for i in range(0, len(data), 512):

@@ -82,23 +82,29 @@ def serving(settings: Settings, log_file: Path, *args: str, base: str) -> Iterat
     """Run `witness serve ARGS` until the block ends; yields its base URL once it answers."""
     with log_file.open("wb") as output:
         proc = subprocess.Popen(
-            [WITNESS, "serve", *args], env=server_env(settings),
-            stdout=output, stderr=subprocess.STDOUT,
+            [WITNESS, "serve", *args],
+            env=server_env(settings),
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while True:
                 if proc.poll() is not None:
-                    pytest.fail(f"witness serve exited with {proc.returncode}:\n"
-                                f"{log_file.read_text(errors='replace')}")
+                    pytest.fail(
+                        f"witness serve exited with {proc.returncode}:\n"
+                        f"{log_file.read_text(errors='replace')}"
+                    )
                 try:
                     if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    pytest.fail(f"witness serve did not answer within {START_TIMEOUT}s:\n"
-                                f"{log_file.read_text(errors='replace')}")
+                    pytest.fail(
+                        f"witness serve did not answer within {START_TIMEOUT}s:\n"
+                        f"{log_file.read_text(errors='replace')}"
+                    )
                 time.sleep(0.1)
             yield base
             assert proc.poll() is None, log_file.read_text(errors="replace")
@@ -129,39 +135,27 @@ def distinct_copies(source: Path, folder: Path, label: str, count: int) -> list[
 
 def test_concurrent_http_uploads_and_cli_ingest_make_one_gapless_log(
     settings: Settings, tmp_path: Path
-    print("T130", time.monotonic(), flush=True)
 ) -> None:
     require_shared(HTTP_BASE_FILE)
-    print("T132", time.monotonic(), flush=True)
     require_shared(CLI_BASE_FILE)
-    print("T133", time.monotonic(), flush=True)
     run_witness(settings, "init", "--origin", "server.test/log")
-    print("T134", time.monotonic(), flush=True)
     verifier = parse_verifier_key(settings.verifier_key_path.read_text())
-    print("T135", time.monotonic(), flush=True)
     http_files = distinct_copies(HTTP_BASE_FILE, tmp_path / "http", "http", HTTP_UPLOADS)
-    print("T136", time.monotonic(), flush=True)
     cli_files = [
         distinct_copies(CLI_BASE_FILE, tmp_path / f"cli{p}", f"cli{p}", CLI_FILES_EACH)
-        print("T138", time.monotonic(), flush=True)
         for p in range(CLI_PROCESSES)
     ]
     every_file = http_files + [f for group in cli_files for f in group]
-    print("T141", time.monotonic(), flush=True)
     sha_of = {hashlib.sha256(f.read_bytes()).hexdigest(): f for f in every_file}
-    print("T142", time.monotonic(), flush=True)
     assert len(sha_of) == TOTAL
 
     port = free_port()
-    print("T145", time.monotonic(), flush=True)
-    with serving(settings, tmp_path / "server.log", "--port", str(port),
-                 base=f"http://127.0.0.1:{port}") as base:
+    with serving(
+        settings, tmp_path / "server.log", "--port", str(port), base=f"http://127.0.0.1:{port}"
+    ) as base:
         gate = threading.Event()
-        print("T148", time.monotonic(), flush=True)
         responses: dict[Path, httpx.Response] = {}
-        print("T149", time.monotonic(), flush=True)
         errors: list[BaseException] = []
-        print("T150", time.monotonic(), flush=True)
 
         def upload(path: Path) -> None:
             data = path.read_bytes()
@@ -173,15 +167,14 @@ def test_concurrent_http_uploads_and_cli_ingest_make_one_gapless_log(
                 yield data[4096:]
 
             try:
-                responses[path] = httpx.post(f"{base}/api/v1/evidence", content=body(),
-                                             timeout=WORK_TIMEOUT)
+                responses[path] = httpx.post(
+                    f"{base}/api/v1/evidence", content=body(), timeout=WORK_TIMEOUT
+                )
             except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=upload, args=(f,), daemon=True) for f in http_files]
-        print("T167", time.monotonic(), flush=True)
         cli: list[subprocess.Popen[str]] = []
-        print("T168", time.monotonic(), flush=True)
         try:
             for thread in threads:
                 thread.start()
@@ -192,20 +185,33 @@ def test_concurrent_http_uploads_and_cli_ingest_make_one_gapless_log(
 
             wait_for(lambda: parts() == HTTP_UPLOADS, START_TIMEOUT, "20 uploads in progress")
             for p, group in enumerate(cli_files):
-                cli.append(subprocess.Popen(
-                    [WITNESS, "evidence", "add", *map(str, group),
-                     "--receipt-dir", str(tmp_path / f"receipts{p}")],
-                    env=server_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    text=True,
-                ))
+                cli.append(
+                    subprocess.Popen(
+                        [
+                            WITNESS,
+                            "evidence",
+                            "add",
+                            *map(str, group),
+                            "--receipt-dir",
+                            str(tmp_path / f"receipts{p}"),
+                        ],
+                        env=server_env(settings),
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                    )
+                )
 
             def log_size() -> int:
                 return int(httpx.get(f"{base}/api/v1/log/checkpoint", timeout=10).json()["size"])
 
             # Once the CLI has logged a file it has run its staging recovery: the server's
             # in-progress uploads must have survived it.
-            wait_for(lambda: log_size() > 0 or any(c.poll() is not None for c in cli),
-                     WORK_TIMEOUT, "the CLI's first entry")
+            wait_for(
+                lambda: log_size() > 0 or any(c.poll() is not None for c in cli),
+                WORK_TIMEOUT,
+                "the CLI's first entry",
+            )
             assert parts() == HTTP_UPLOADS
         finally:
             gate.set()
@@ -227,38 +233,36 @@ def test_concurrent_http_uploads_and_cli_ingest_make_one_gapless_log(
         # -- every HTTP upload was stored and got a receipt -------------------------------------
         assert len(responses) == HTTP_UPLOADS
         receipts: list[tuple[str, Path]] = []
-        print("T213", time.monotonic(), flush=True)
         for path, response in responses.items():
             assert response.status_code == 201, response.text
             assert response.json()["created"] is True
-            assert response.json()["evidence"]["sha256"] == hashlib.sha256(
-                path.read_bytes()).hexdigest()
+            assert (
+                response.json()["evidence"]["sha256"]
+                == hashlib.sha256(path.read_bytes()).hexdigest()
+            )
             receipts.append((response.json()["receipt"], path))
         for p, group in enumerate(cli_files):
             for path in group:
-                receipts.append(((tmp_path / f"receipts{p}" / f"{path.name}.tlog-proof")
-                                 .read_text(), path))
+                receipts.append(
+                    ((tmp_path / f"receipts{p}" / f"{path.name}.tlog-proof").read_text(), path)
+                )
 
         # -- the log: 0..29, no gap, no duplicate, one entry per file --------------------------
         checkpoint_json = httpx.get(f"{base}/api/v1/log/checkpoint", timeout=10).json()
-        print("T226", time.monotonic(), flush=True)
         assert checkpoint_json["size"] == TOTAL
-        listing = httpx.get(f"{base}/api/v1/log/entries",
-                            params={"start": 0, "end": 1000}, timeout=10).json()["entries"]
+        listing = httpx.get(
+            f"{base}/api/v1/log/entries", params={"start": 0, "end": 1000}, timeout=10
+        ).json()["entries"]
         assert [item["index"] for item in listing] == list(range(TOTAL))
         leaf_hashes = [base64.b64decode(item["leaf_hash"]) for item in listing]
-        print("T231", time.monotonic(), flush=True)
         bundle = httpx.get(f"{base}/tile/entries/000.p/{TOTAL}", timeout=10).content
-        print("T232", time.monotonic(), flush=True)
         entries, offset = [], 0
-        print("T233", time.monotonic(), flush=True)
         while offset < len(bundle):
             length = int.from_bytes(bundle[offset : offset + 2], "big")
             entries.append(bundle[offset + 2 : offset + 2 + length])
             offset += 2 + length
         assert [merkle.leaf_hash(e) for e in entries] == leaf_hashes
         parsed = [parse_entry(e) for e in entries]
-        print("T239", time.monotonic(), flush=True)
         assert sorted(e.sha256 for e in parsed) == sorted(sha_of)
         for index, entry in enumerate(parsed):
             assert entry.size == sha_of[entry.sha256].stat().st_size
@@ -269,16 +273,13 @@ def test_concurrent_http_uploads_and_cli_ingest_make_one_gapless_log(
         assert not settings.staging_dir.exists() or list(settings.staging_dir.iterdir()) == []
 
         final_note = checkpoint_json["note"]
-        print("T249", time.monotonic(), flush=True)
         final = open_checkpoint(final_note, verifier)
-        print("T250", time.monotonic(), flush=True)
         assert final.size == TOTAL
         assert final.root_hash == merkle.root(entries)
         assert checkpoint_json["root_hash"] == base64.b64encode(final.root_hash).decode()
 
         # -- every receipt verifies, and its checkpoint is a prefix of the final tree --------
         sizes = set()
-        print("T256", time.monotonic(), flush=True)
         for text, path in receipts:
             receipt = parse_receipt(text)
             verified = verify_receipt(receipt, verifier, path)
@@ -287,11 +288,14 @@ def test_concurrent_http_uploads_and_cli_ingest_make_one_gapless_log(
             if verified.checkpoint.size == TOTAL:
                 assert verified.checkpoint.root_hash == final.root_hash
                 continue
-            proof = httpx.get(f"{base}/api/v1/log/proof/consistency",
-                              params={"old": verified.checkpoint.size, "new": TOTAL},
-                              timeout=10).json()["hashes"]
+            proof = httpx.get(
+                f"{base}/api/v1/log/proof/consistency",
+                params={"old": verified.checkpoint.size, "new": TOTAL},
+                timeout=10,
+            ).json()["hashes"]
             old, new = verify_consistency(
-                receipt, final_note, [base64.b64decode(h) for h in proof], verifier)
+                receipt, final_note, [base64.b64decode(h) for h in proof], verifier
+            )
             assert (old.size, new.size) == (verified.checkpoint.size, TOTAL)
         assert max(sizes) <= TOTAL
 
@@ -304,8 +308,9 @@ def test_oversized_streamed_upload_to_a_real_server_is_413_and_leaves_nothing(
     run_witness(settings, "init", "--origin", "server.test/log")
     require_shared(HTTP_BASE_FILE)
     port = free_port()
-    with serving(settings, tmp_path / "server.log", "--port", str(port),
-                 base=f"http://127.0.0.1:{port}") as base:
+    with serving(
+        settings, tmp_path / "server.log", "--port", str(port), base=f"http://127.0.0.1:{port}"
+    ) as base:
         jpeg = HTTP_BASE_FILE.read_bytes()
         oversized = jpeg + b"\0" * (limit + 1024 - len(jpeg))
 
@@ -316,11 +321,14 @@ def test_oversized_streamed_upload_to_a_real_server_is_413_and_leaves_nothing(
         for content in (chunks(), oversized):
             response = httpx.post(f"{base}/api/v1/evidence", content=content, timeout=30)
             assert response.status_code == 413, response.text
-            assert response.json() == {"detail": f"file is larger than the limit of {limit:,} bytes"}
+            assert response.json() == {
+                "detail": f"file is larger than the limit of {limit:,} bytes"
+            }
             assert "Traceback" not in response.text
         assert list(settings.staging_dir.glob("*")) == []
         assert not settings.blob_dir.exists() or not any(
-            p.is_file() for p in settings.blob_dir.rglob("*"))
+            p.is_file() for p in settings.blob_dir.rglob("*")
+        )
         assert httpx.get(f"{base}/api/v1/log/checkpoint", timeout=10).json()["size"] == 0
         accepted = httpx.post(f"{base}/api/v1/evidence", content=jpeg, timeout=30)
         assert accepted.status_code == 201, accepted.text

@@ -7,16 +7,21 @@ not match the README, the test says so next to the value.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import random
+import socket
 import struct
+import threading
+import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
+import c2pa as c2pa_lib
 import pytest
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
@@ -403,6 +408,48 @@ def test_missing_file_and_unknown_type_do_not_raise(tmp_path: Path) -> None:
     assert {"image", "exif"} <= set(errors_by_extractor(missing))
     unknown = checked(extract_metadata(tmp_path / "gone.bin", "application/x-msdownload"))
     assert set(errors_by_extractor(unknown)) == {"dispatch"}
+
+
+def test_c2pa_never_fetches_a_remote_manifest(tmp_path: Path) -> None:
+    """A file that points to its manifest by URL must not make intake connect anywhere."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/manifest.c2pa"
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        f'xmlns:dcterms="http://purl.org/dc/terms/" dcterms:provenance="{url}"/>'
+        "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+    path = tmp_path / "remote.jpg"
+    Image.new("RGB", (8, 8)).save(path, "JPEG", xmp=xmp)
+    connections: list[int] = []
+    stop = threading.Event()
+
+    def refuse_all() -> None:  # accept and drop at once, so a client fails fast
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                listener.accept()[0].close()
+                connections.append(1)
+
+    watcher = threading.Thread(target=refuse_all, daemon=True)
+    with listener:
+        watcher.start()
+        try:
+            result = checked(extract_metadata(path, "image/jpeg"))
+            time.sleep(0.2)
+            assert connections == []
+            assert result["c2pa"] is None
+            assert "remote" in errors_by_extractor(result)["c2pa"].lower()
+
+            # Control: with c2pa-rs defaults the same file does make a request.
+            with path.open("rb") as fh, contextlib.suppress(c2pa_lib.C2paError):
+                c2pa_lib.Reader.try_create("image/jpeg", fh)
+            time.sleep(0.2)
+            assert connections != []
+        finally:
+            stop.set()
+            watcher.join()
 
 
 # --- EXIF cases no sample covers ----------------------------------------------------------------

@@ -332,8 +332,9 @@ def test_inclusion_flipped_leaf_fails(
 
 
 @PROPS
-@given(case=inclusion_case(), element=st.integers(0, 10**6), position=st.integers(0, 31),
-       mask=masks)
+@given(
+    case=inclusion_case(), element=st.integers(0, 10**6), position=st.integers(0, 31), mask=masks
+)
 def test_inclusion_flipped_proof_or_root_fails(
     case: tuple[RefTree, int, int], element: int, position: int, mask: int
 ) -> None:
@@ -348,9 +349,7 @@ def test_inclusion_flipped_proof_or_root_fails(
 
 @PROPS
 @given(case=inclusion_case(), other=st.integers(-(2**70), 2**70), near=st.integers(0, MAX_SIZE))
-def test_inclusion_wrong_index_fails(
-    case: tuple[RefTree, int, int], other: int, near: int
-) -> None:
+def test_inclusion_wrong_index_fails(case: tuple[RefTree, int, int], other: int, near: int) -> None:
     ref, index, size = case
     proof, rt, leaf = ref.path(index, size), ref.mth(0, size), ref.leaf_hashes[index]
     for wrong in {other, near % size, near, index + 1, index - 1, index ^ 1} - {index}:
@@ -427,8 +426,12 @@ def test_wrong_size_is_accepted_exactly_when_the_recombination_is_identical() ->
 
 
 @PROPS
-@given(case=consistency_case(min_old=1), element=st.integers(0, 10**6),
-       position=st.integers(0, 31), mask=masks)
+@given(
+    case=consistency_case(min_old=1),
+    element=st.integers(0, 10**6),
+    position=st.integers(0, 31),
+    mask=masks,
+)
 def test_consistency_flipped_root_or_proof_fails(
     case: tuple[RefTree, int, int], element: int, position: int, mask: int
 ) -> None:
@@ -448,8 +451,12 @@ def test_consistency_flipped_root_or_proof_fails(
 
 
 @PROPS
-@given(case=consistency_case(min_old=1), other_old=st.integers(-5, MAX_SIZE + 5),
-       other_new=st.integers(-5, 2 * MAX_SIZE), huge=st.integers(-(2**70), 2**70))
+@given(
+    case=consistency_case(min_old=1),
+    other_old=st.integers(-5, MAX_SIZE + 5),
+    other_new=st.integers(-5, 2 * MAX_SIZE),
+    huge=st.integers(-(2**70), 2**70),
+)
 def test_consistency_wrong_sizes_agree_with_reference(
     case: tuple[RefTree, int, int], other_old: int, other_new: int, huge: int
 ) -> None:
@@ -457,8 +464,16 @@ def test_consistency_wrong_sizes_agree_with_reference(
     proof = consistency_proof(ref.entries, old)
     old_root, new_root = ref.mth(0, old), ref.mth(0, new)
     pairs = {
-        (other_old, new), (old, other_new), (other_old, other_new), (huge, new), (old, huge),
-        (old + 1, new), (old - 1, new), (old, new + 1), (old, new - 1), (new, old),
+        (other_old, new),
+        (old, other_new),
+        (other_old, other_new),
+        (huge, new),
+        (old, huge),
+        (old + 1, new),
+        (old - 1, new),
+        (old, new + 1),
+        (old, new - 1),
+        (new, old),
     } - {(old, new)}
     for wrong_old, wrong_new in pairs:
         expected = ref_verify_consistency(wrong_old, wrong_new, old_root, new_root, proof)
@@ -501,8 +516,11 @@ def test_consistency_wrong_size_alternatives_are_pinned() -> None:
 
 
 @PROPS
-@given(case=consistency_case(min_old=1), where=st.integers(0, 10**6),
-       extra=st.binary(min_size=32, max_size=32))
+@given(
+    case=consistency_case(min_old=1),
+    where=st.integers(0, 10**6),
+    extra=st.binary(min_size=32, max_size=32),
+)
 def test_consistency_proof_with_element_removed_or_added_fails(
     case: tuple[RefTree, int, int], where: int, extra: bytes
 ) -> None:
@@ -520,8 +538,12 @@ def test_consistency_proof_with_element_removed_or_added_fails(
 
 
 @FAST
-@given(size=st.integers(0, MAX_SIZE), a=st.binary(min_size=32, max_size=32),
-       b=st.binary(min_size=32, max_size=32), extra=st.binary(min_size=32, max_size=32))
+@given(
+    size=st.integers(0, MAX_SIZE),
+    a=st.binary(min_size=32, max_size=32),
+    b=st.binary(min_size=32, max_size=32),
+    extra=st.binary(min_size=32, max_size=32),
+)
 def test_old_size_zero_is_any_roots(size: int, a: bytes, b: bytes, extra: bytes) -> None:
     """From the empty tree: an empty proof with any 32-byte roots, never a non-empty proof."""
     if size == 0:
@@ -593,8 +615,11 @@ def test_malformed_consistency_input_returns_false(
 
 
 @FAST
-@given(index=st.integers(-(2**70), 2**70), size=st.integers(-(2**70), 2**70),
-       proof=st.lists(st.binary(min_size=32, max_size=32), max_size=70))
+@given(
+    index=st.integers(-(2**70), 2**70),
+    size=st.integers(-(2**70), 2**70),
+    proof=st.lists(st.binary(min_size=32, max_size=32), max_size=70),
+)
 def test_arbitrary_counts_and_proofs_never_raise(index: int, size: int, proof: list[bytes]) -> None:
     """Random proofs of any length against huge or negative sizes: a bool, no exception."""
     result = verify_inclusion(HASH, index, size, proof, HASH)

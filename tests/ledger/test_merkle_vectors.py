@@ -17,7 +17,7 @@ import pytest
 from openwitness.ledger import merkle
 from openwitness.ledger.checkpoint import open_checkpoint
 from openwitness.ledger.note import parse_verifier_key, verify_note
-from tests.conftest import VECTORS
+from tests.conftest import VECTORS, require_shared
 
 MERKLE = VECTORS / "merkle"
 REFERENCE_FILE = MERKLE / "tdm_reference_8leaves.json"
@@ -60,7 +60,7 @@ SL_LEAVES = hs(SERVERLESS.get("leaves_hex", []))
 def test_vector_files_exist_and_have_expected_counts() -> None:
     """Guards against an empty parametrisation silently passing."""
     for path in (REFERENCE_FILE, PROBES_FILE, SERVERLESS_FILE):
-        assert path.exists(), path
+        require_shared(path)
     assert len(REF_LEAVES) == 8
     assert len(REF["roots"]) == 9
     assert len(REF["hasher_vectors"]) == 4
@@ -118,8 +118,10 @@ def test_reference_node_hash_by_level(case: tuple[int, int, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", _params(REF.get("roots", []), [f"size{r['size']}" for r in REF.get("roots", [])],
-                    REFERENCE_FILE)
+    "case",
+    _params(
+        REF.get("roots", []), [f"size{r['size']}" for r in REF.get("roots", [])], REFERENCE_FILE
+    ),
 )
 def test_reference_root(case: dict[str, Any]) -> None:
     assert merkle.root(REF_LEAVES[: case["size"]]) == h(case["root_hex"])
@@ -193,8 +195,11 @@ def _probe_id(probe: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize(
     "probe",
-    _params(PROBES.get("inclusion", []), [_probe_id(p) for p in PROBES.get("inclusion", [])],
-            PROBES_FILE),
+    _params(
+        PROBES.get("inclusion", []),
+        [_probe_id(p) for p in PROBES.get("inclusion", [])],
+        PROBES_FILE,
+    ),
 )
 def test_inclusion_probe(probe: dict[str, Any]) -> None:
     result = merkle.verify_inclusion(
@@ -209,8 +214,11 @@ def test_inclusion_probe(probe: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "probe",
-    _params(PROBES.get("consistency", []), [_probe_id(p) for p in PROBES.get("consistency", [])],
-            PROBES_FILE),
+    _params(
+        PROBES.get("consistency", []),
+        [_probe_id(p) for p in PROBES.get("consistency", [])],
+        PROBES_FILE,
+    ),
 )
 def test_consistency_probe(probe: dict[str, Any]) -> None:
     result = merkle.verify_consistency(
@@ -224,8 +232,7 @@ def test_consistency_probe(probe: dict[str, Any]) -> None:
 
 
 _HAPPY = [
-    p for kind in ("inclusion", "consistency") for p in PROBES.get(kind, [])
-    if p["expect_valid"]
+    p for kind in ("inclusion", "consistency") for p in PROBES.get(kind, []) if p["expect_valid"]
 ]
 
 
@@ -245,10 +252,14 @@ def test_valid_probe_is_what_we_generate_for_the_reference_leaves(probe: dict[st
 
 
 _SHORT_HASH_PROBES = [
-    p for kind in ("inclusion", "consistency") for p in PROBES.get(kind, [])
+    p
+    for kind in ("inclusion", "consistency")
+    for p in PROBES.get(kind, [])
     if any(len(x) != 64 for x in p["proof_hex"])
-    or any(len(p.get(k, "0" * 64)) != 64
-           for k in ("leaf_hash_hex", "root_hex", "old_root_hex", "new_root_hex"))
+    or any(
+        len(p.get(k, "0" * 64)) != 64
+        for k in ("leaf_hash_hex", "root_hex", "old_root_hex", "new_root_hex")
+    )
 ]
 
 
@@ -260,22 +271,33 @@ def test_probe_with_non_32_byte_hash_is_rejected_without_raising(probe: dict[str
     assert probe["expect_valid"] is False
     if "index" in probe:
         args: tuple[Any, ...] = (
-            bytearray(h(probe["leaf_hash_hex"])), probe["index"], probe["size"],
-            tuple(bytearray(x) for x in hs(probe["proof_hex"])), bytearray(h(probe["root_hex"])),
+            bytearray(h(probe["leaf_hash_hex"])),
+            probe["index"],
+            probe["size"],
+            tuple(bytearray(x) for x in hs(probe["proof_hex"])),
+            bytearray(h(probe["root_hex"])),
         )
         assert merkle.verify_inclusion(*args) is False
         assert merkle.root_from_inclusion_proof(*args[:4]) is None
     else:
-        assert merkle.verify_consistency(
-            probe["old"], probe["new"], bytearray(h(probe["old_root_hex"])),
-            bytearray(h(probe["new_root_hex"])), tuple(hs(probe["proof_hex"])),
-        ) is False
+        assert (
+            merkle.verify_consistency(
+                probe["old"],
+                probe["new"],
+                bytearray(h(probe["old_root_hex"])),
+                bytearray(h(probe["new_root_hex"])),
+                tuple(hs(probe["proof_hex"])),
+            )
+            is False
+        )
 
 
 def test_short_hash_probes_are_present() -> None:
     """The probe set does include zero-length and 9-byte 'hashes' (WrongLeaf, garbage)."""
+    require_shared(PROBES_FILE)
     lengths = {
-        len(x) // 2 for p in _SHORT_HASH_PROBES
+        len(x) // 2
+        for p in _SHORT_HASH_PROBES
         for x in [*p["proof_hex"], p.get("leaf_hash_hex", ""), p.get("old_root_hex", "")]
     }
     assert {0, 9} <= lengths
@@ -299,8 +321,11 @@ def test_serverless_leaf(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "case",
-    _params(SERVERLESS.get("roots", []), [f"size{r['size']}" for r in SERVERLESS.get("roots", [])],
-            SERVERLESS_FILE),
+    _params(
+        SERVERLESS.get("roots", []),
+        [f"size{r['size']}" for r in SERVERLESS.get("roots", [])],
+        SERVERLESS_FILE,
+    ),
 )
 def test_serverless_root(case: dict[str, Any]) -> None:
     assert merkle.root(SL_LEAVES[: case["size"]]) == h(case["root_hex"])
@@ -308,9 +333,11 @@ def test_serverless_root(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "case",
-    _params(SERVERLESS.get("checkpoints", []),
-            [f"checkpoint{c['size']}" for c in SERVERLESS.get("checkpoints", [])],
-            SERVERLESS_FILE),
+    _params(
+        SERVERLESS.get("checkpoints", []),
+        [f"checkpoint{c['size']}" for c in SERVERLESS.get("checkpoints", [])],
+        SERVERLESS_FILE,
+    ),
 )
 def test_serverless_checkpoint(case: dict[str, Any]) -> None:
     """The signed checkpoint verifies and commits to the root we compute over the leaves."""
@@ -346,8 +373,8 @@ def test_serverless_inclusion_against_published_root(case: tuple[int, int]) -> N
 
 
 @pytest.mark.parametrize(
-    "case", _params(_SL_CONSISTENCY, [f"old{o}-new{n}" for o, n in _SL_CONSISTENCY],
-                    SERVERLESS_FILE)
+    "case",
+    _params(_SL_CONSISTENCY, [f"old{o}-new{n}" for o, n in _SL_CONSISTENCY], SERVERLESS_FILE),
 )
 def test_serverless_consistency_between_published_roots(case: tuple[int, int]) -> None:
     old, new = case

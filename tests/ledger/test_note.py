@@ -29,7 +29,7 @@ from openwitness.ledger.note import (
     parse_verifier_key,
     verify_note,
 )
-from tests.conftest import VECTORS
+from tests.conftest import VECTORS, require_shared
 
 NOTES = VECTORS / "notes"
 
@@ -70,6 +70,7 @@ def _note_bytes(vector: dict[str, Any]) -> bytes:
     ],
 )
 def test_vector_file_has_every_vector(name: str, count: int) -> None:
+    require_shared(NOTES / name)
     assert len(_vectors(name)) == count
 
 
@@ -130,6 +131,7 @@ def test_checkpoint_vector_with_default_origin(vector: dict[str, Any]) -> None:
 
 
 def test_checkpoint_vectors_include_a_key_named_like_its_origin() -> None:
+    require_shared(NOTES / "checkpoint_vectors.json")
     vectors = [v for v in _vectors("checkpoint_vectors.json") if v["valid"]]
     names = {parse_verifier_key(v["verifier_key"]).name for v in vectors}
     assert names & {v["expected_origin"] for v in vectors} == {"monkeys"}
@@ -163,7 +165,8 @@ def test_checkpoint_parse_vector(vector: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     "vector",
     [
-        p for p in _params("checkpoint_parse_vectors.json")
+        p
+        for p in _params("checkpoint_parse_vectors.json")
         if p.values[0] is None or p.values[0]["valid_per_source"]
     ],
 )
@@ -177,8 +180,9 @@ def test_signed_checkpoint_with_non_sha256_root_is_rejected(vector: dict[str, An
         open_checkpoint(note, signer.verifier, origin=vector["expected"]["origin"])
     # Control: the same body with a 32-byte root opens.
     good = Checkpoint(vector["expected"]["origin"], 7, bytes(range(32))).text()
-    opened = open_checkpoint(signer.sign_text(good), signer.verifier,
-                             origin=vector["expected"]["origin"])
+    opened = open_checkpoint(
+        signer.sign_text(good), signer.verifier, origin=vector["expected"]["origin"]
+    )
     assert (opened.size, opened.root_hash) == (7, bytes(range(32)))
 
 
@@ -191,8 +195,13 @@ def test_signed_checkpoint_with_non_sha256_root_is_rejected(vector: dict[str, An
         "Log\n1\n" + base64.b64encode(bytes(32)).decode().rstrip("=") + "\n",  # no padding
         "Log\n 1\n" + base64.b64encode(bytes(32)).decode() + "\n",
     ],
-    ids=["leading-zero-size", "negative-size", "empty-extension-line", "unpadded-root",
-         "space-in-size"],
+    ids=[
+        "leading-zero-size",
+        "negative-size",
+        "empty-extension-line",
+        "unpadded-root",
+        "space-in-size",
+    ],
 )
 def test_checkpoint_parse_rejects_malformed_bodies(text: str) -> None:
     with pytest.raises(CheckpointError):
@@ -224,8 +233,11 @@ def test_vkey_vector(vector: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "vector",
-    [p for p in _params("vkey_vectors.json", key="vkey")
-     if p.values[0] is None or not _vkey_valid_for_us(p.values[0])],
+    [
+        p
+        for p in _params("vkey_vectors.json", key="vkey")
+        if p.values[0] is None or not _vkey_valid_for_us(p.values[0])
+    ],
 )
 def test_verify_note_with_malformed_key_raises(vector: dict[str, Any]) -> None:
     (good,) = [v for v in _vectors("signed_note_vectors.json") if v["id"] == "gomod-peter-1sig"]
@@ -263,6 +275,7 @@ def test_signing_vector(vector: dict[str, Any]) -> None:
     ids=["bad-prefix", "wrong-key-id", "changed-seed", "space-in-name", "wrong-algorithm"],
 )
 def test_malformed_signer_keys_are_rejected(mangle: Any) -> None:
+    require_shared(NOTES / "signing_vectors.json")
     (vector,) = [v for v in _vectors("signing_vectors.json") if v["id"] == "gomod-TestSign"]
     with pytest.raises(ValueError):
         parse_signer_key(mangle(vector["signer_key"]))
@@ -294,6 +307,7 @@ def test_sign_text_refuses_malformed_text(text: str) -> None:
 
 @pytest.fixture
 def peter() -> Signer:
+    require_shared(NOTES / "signing_vectors.json")
     (vector,) = [v for v in _vectors("signing_vectors.json") if v["id"] == "gomod-TestSign"]
     return parse_signer_key(vector["signer_key"])
 
@@ -319,8 +333,9 @@ def test_raw_assembly_matches_sign_text(peter: Signer) -> None:
 @pytest.mark.parametrize("control", ["\x00", "\x07", "\t", "\r", "\x1b", "\x1f"])
 def test_note_with_control_character_is_rejected(peter: Signer, control: str) -> None:
     good = b"plain text\n"
-    assert verify_note(assemble(good, raw_signature_line(peter, good)),
-                       [peter.verifier.vkey]) is True
+    assert (
+        verify_note(assemble(good, raw_signature_line(peter, good)), [peter.verifier.vkey]) is True
+    )
     text = f"plain{control}text\n".encode()
     note = assemble(text, raw_signature_line(peter, text))
     assert verify_note(note, [peter.verifier.vkey]) is False
@@ -349,12 +364,14 @@ def test_note_with_more_than_100_signatures_is_rejected(peter: Signer) -> None:
         parse_note(assemble(text, *lines[:101]))
 
 
-@pytest.mark.parametrize("dash", ["-", "\u2013", "\u2014\u2014", ""], ids=["hyphen", "en-dash",
-                                                                          "two-em-dashes", "none"])
+@pytest.mark.parametrize(
+    "dash", ["-", "\u2013", "\u2014\u2014", ""], ids=["hyphen", "en-dash", "two-em-dashes", "none"]
+)
 def test_signature_line_without_em_dash_is_rejected(peter: Signer, dash: str) -> None:
     text = b"dashes\n"
-    assert verify_note(assemble(text, raw_signature_line(peter, text)),
-                       [peter.verifier.vkey]) is True
+    assert (
+        verify_note(assemble(text, raw_signature_line(peter, text)), [peter.verifier.vkey]) is True
+    )
     note = assemble(text, raw_signature_line(peter, text, dash=dash))
     assert verify_note(note, [peter.verifier.vkey]) is False
 
@@ -362,8 +379,12 @@ def test_signature_line_without_em_dash_is_rejected(peter: Signer, dash: str) ->
 def test_bad_line_among_good_ones_rejects_the_note(peter: Signer) -> None:
     text = b"one bad line\n"
     other = Signer.generate("other")
-    note = assemble(text, raw_signature_line(peter, text), b"not a signature line\n",
-                    raw_signature_line(other, text))
+    note = assemble(
+        text,
+        raw_signature_line(peter, text),
+        b"not a signature line\n",
+        raw_signature_line(other, text),
+    )
     assert verify_note(note, [peter.verifier.vkey]) is False
 
 
@@ -390,15 +411,18 @@ def test_note_signed_by_known_and_unknown_keys_is_accepted(peter: Signer) -> Non
         assert verified == [peter.verifier]
     # An unknown signature need not even verify: it is ignored.
     bogus = raw_signature_line(stranger, b"other text\n")
-    assert verify_note(assemble(text, raw_signature_line(peter, text), bogus),
-                       [peter.verifier.vkey]) is True
+    assert (
+        verify_note(assemble(text, raw_signature_line(peter, text), bogus), [peter.verifier.vkey])
+        is True
+    )
 
 
 def test_bad_signature_by_a_known_key_rejects_even_with_a_good_one(peter: Signer) -> None:
     text = b"two known\n"
     friend = Signer.generate("friend")
-    note = assemble(text, raw_signature_line(peter, text),
-                    raw_signature_line(friend, b"something else\n"))
+    note = assemble(
+        text, raw_signature_line(peter, text), raw_signature_line(friend, b"something else\n")
+    )
     keys = [peter.verifier.vkey, friend.verifier.vkey]
     assert verify_note(note, keys) is False
     assert verify_note(note, [peter.verifier.vkey]) is True  # friend unknown: ignored

@@ -280,7 +280,9 @@ def sniff_media_type(head: bytes) -> str | None:
     if legacy is not None:
         return legacy
     # What is left has a plain magic number (JPEG, PNG, WebP/WAV by their RIFF form type, PDF,
-    # ADTS AAC, MP3 frames, AMR): filetype checks these correctly.
+    # ADTS AAC, MP3 frames, AMR): filetype checks these correctly. Its bare-MP3 check knows the
+    # common frame headers only (FF FB/F3/F2); rarer ones (CRC-protected MPEG-1, MPEG-2.5) are
+    # refused unless an ID3 tag comes first, which is how nearly all MP3 files start.
     kind = filetype.guess(head)
     if kind is None:
         return None

@@ -17,7 +17,7 @@ import rfc8785
 SCHEMA_VERSION = 1
 KIND_EVIDENCE = "evidence"
 _FIELDS = {"v", "kind", "sha256", "size", "media_type", "received_at"}
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _RFC3339_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -58,7 +58,7 @@ def parse_entry(data: bytes) -> EvidenceEntry:
         raise EntryError("entry does not have the version 1 evidence fields")
     if obj["v"] != SCHEMA_VERSION or obj["kind"] != KIND_EVIDENCE:
         raise EntryError(f"unsupported entry version or kind: v={obj['v']!r} kind={obj['kind']!r}")
-    if not isinstance(obj["sha256"], str) or not _SHA256.match(obj["sha256"]):
+    if not isinstance(obj["sha256"], str) or not _SHA256.fullmatch(obj["sha256"]):
         raise EntryError("entry sha256 is not 64 lowercase hex digits")
     if not isinstance(obj["size"], int) or isinstance(obj["size"], bool) or obj["size"] < 1:
         raise EntryError("entry size is not a positive integer")
@@ -69,6 +69,10 @@ def parse_entry(data: bytes) -> EvidenceEntry:
     except (TypeError, ValueError) as exc:
         raise EntryError("entry received_at is not an RFC 3339 UTC time") from exc
     entry = EvidenceEntry(obj["sha256"], obj["size"], obj["media_type"], received)
-    if entry.to_bytes() != data:
+    try:
+        canonical = entry.to_bytes()
+    except rfc8785.CanonicalizationError as exc:  # e.g. sizes past 2^53, lone surrogates
+        raise EntryError(f"entry cannot be canonicalised: {exc}") from exc
+    if canonical != data:
         raise EntryError("entry is not in canonical form (RFC 8785)")
     return entry

@@ -240,6 +240,8 @@ class TransparencyLog:
             return merkle.hashes_for_ranges(ranges, lambda keys: self._fetch(conn, keys))
 
     def root(self, size: int) -> bytes:
+        if size < 0:
+            raise InvalidRequestError(f"size must not be negative (size {size})")
         with self.db.read() as conn:
             self._check_size(conn, size)
             if size == 0:
@@ -247,8 +249,11 @@ class TransparencyLog:
             return merkle.hashes_for_ranges([(0, size)], lambda keys: self._fetch(conn, keys))[0]
 
     def entries(self, start: int, end: int) -> list[bytes]:
-        """Entries [start, end) in log order."""
+        """Entries [start, end) in log order (fewer if the log ends before ``end``)."""
         with self.db.read() as conn:
+            end = min(end, conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one())
+            if start >= end:
+                return []
             rows = conn.execute(
                 select(LogEntry.data)
                 .where(LogEntry.idx >= start, LogEntry.idx < end)
@@ -274,7 +279,7 @@ class TransparencyLog:
         start = index * TILE_WIDTH
         with self.db.read() as conn:
             size = conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one()
-            if tree_level >= 63 or start + width > size >> tree_level:
+            if not _valid_tile(level, index, width) or start + width > size >> tree_level:
                 raise NotFoundError("no such tile in the log yet")
             rows = conn.execute(
                 select(LogNode.hash)
@@ -292,11 +297,15 @@ class TransparencyLog:
         start = index * TILE_WIDTH
         with self.db.read() as conn:
             size = conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one()
-        if start + width > size:
+        if not _valid_tile(0, index, width) or start + width > size:
             raise NotFoundError("no such entry bundle in the log yet")
         return b"".join(
             struct.pack(">H", len(e)) + e for e in self.entries(start, start + width)
         )
+
+
+def _valid_tile(level: int, index: int, width: int) -> bool:
+    return 0 <= level < 8 and index >= 0 and 1 <= width <= TILE_WIDTH
 
 
 def _extend_frontier(

@@ -1,0 +1,1 @@
+"""Evidence intake: storing uploads, recognising their type and reading their metadata."""
