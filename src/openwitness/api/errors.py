@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from openwitness.core.errors import (
     InvalidRequestError,
@@ -39,6 +40,12 @@ async def _expected(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
 
 
+async def _disconnected(request: Request, _exc: Exception) -> JSONResponse:
+    # A phone that lost its connection mid-upload: nothing was kept, nobody to answer.
+    logger.info("client disconnected during %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": "upload interrupted"}, status_code=400)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": "internal server error"}, status_code=500)
@@ -46,4 +53,5 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(OpenWitnessError, _expected)
+    app.add_exception_handler(ClientDisconnect, _disconnected)
     app.add_exception_handler(Exception, _unexpected)
