@@ -11,9 +11,7 @@ import typer
 from openwitness.cli.common import fail, services
 from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
-from openwitness.ledger.checkpoint import parse_checkpoint_text
 from openwitness.ledger.keys import published_verifier_key
-from openwitness.ledger.note import parse_note
 
 app = typer.Typer(help="Inspect the public transparency log.", no_args_is_help=True)
 proof_app = typer.Typer(help="Print Merkle proofs from the log.", no_args_is_help=True)
@@ -45,10 +43,6 @@ def key() -> None:
         fail(str(exc))
 
 
-def _latest_size(note: str) -> int:
-    return parse_checkpoint_text(parse_note(note).text).size
-
-
 @proof_app.command("inclusion")
 def inclusion(
     index: Annotated[int, typer.Option(help="Entry index (0-based).", min=0)],
@@ -59,7 +53,7 @@ def inclusion(
 ) -> None:
     """Print the inclusion proof of an entry, one base64 hash a line."""
     with services() as svc:
-        size = size if size is not None else _latest_size(svc.log.latest_checkpoint())
+        size = size if size is not None else svc.log.latest_size()
         _print_hashes(svc.log.inclusion_proof(index, size), as_json, index=index, size=size)
 
 
@@ -73,5 +67,5 @@ def consistency(
 ) -> None:
     """Print the consistency proof between two tree sizes, one base64 hash a line."""
     with services() as svc:
-        new = new if new is not None else _latest_size(svc.log.latest_checkpoint())
+        new = new if new is not None else svc.log.latest_size()
         _print_hashes(svc.log.consistency_proof(old, new), as_json, old=old, new=new)

@@ -209,6 +209,10 @@ class TransparencyLog:
             raise NotFoundError("the log has no checkpoint yet: run 'witness init'")
         return note
 
+    def latest_size(self) -> int:
+        """The tree size of the latest signed checkpoint: the default for proofs."""
+        return parse_checkpoint_text(parse_note(self.latest_checkpoint()).text).size
+
     def checkpoint(self, size: int) -> str:
         with self.db.read() as conn:
             note = conn.execute(
@@ -264,7 +268,7 @@ class TransparencyLog:
     def receipt(self, index: int) -> Receipt:
         """A tlog-proof for entry ``index`` against the latest signed checkpoint."""
         note = self.latest_checkpoint()
-        size = parse_checkpoint_text(parse_note(note).text).size
+        size = parse_checkpoint_text(parse_note(note).text).size  # the size of *this* note
         entry = self.entries(index, index + 1)
         if not entry or index >= size:
             raise NotFoundError(f"no log entry at index {index}")
