@@ -28,6 +28,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from openwitness.evidence.metadata import extract_metadata, parse_iso6709
 from openwitness.evidence.sniff import SNIFF_BYTES, sniff_media_type
+from tests.evidence.media_factory import encode_audio
 
 REPO = Path(__file__).resolve().parents[2]
 MEDIA = REPO.parent / "shared" / "data" / "media"
@@ -590,29 +591,6 @@ def test_rotation_agrees_with_ffmpeg(tmp_path: Path, degrees: int) -> None:
     assert result["rotation"] != 0
 
 
-def _encode_audio(path: Path, fmt: str, codec: str, rate: int, **opts: str) -> Path:
-    layout = "stereo" if codec == "vorbis" else "mono"  # FFmpeg's own Vorbis encoder: stereo only
-    with av.open(str(path), "w", format=fmt) as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)
-        if opts:
-            stream.codec_context.options = dict(opts)
-        size = stream.codec_context.frame_size or 1024
-        pts = 0
-        while pts < rate // 2:
-            frame = av.AudioFrame(
-                format=stream.codec_context.format.name, layout=layout, samples=size
-            )
-            for plane in frame.planes:
-                plane.update(bytes(plane.buffer_size))
-            frame.sample_rate, frame.pts, frame.time_base = rate, pts, Fraction(1, rate)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-            pts += size
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
-
-
 @pytest.mark.parametrize(
     ("name", "fmt", "codec", "rate", "opts", "expected_codec"),
     [
@@ -629,7 +607,9 @@ def test_audio_encoded_here(
     tmp_path: Path, name: str, fmt: str, codec: str, rate: int, opts: dict[str, str],
     expected_codec: str,
 ) -> None:  # fmt: skip
-    path = _encode_audio(tmp_path / name, fmt, codec, rate, **opts)
+    layout = "stereo" if codec == "vorbis" else "mono"  # FFmpeg's own Vorbis encoder: stereo only
+    path = tmp_path / name
+    path.write_bytes(encode_audio(fmt, codec, rate, layout, opts, seconds=0.5))
     media_type = sniff_media_type(path.read_bytes()[:SNIFF_BYTES])
     assert media_type is not None and media_type.startswith("audio/")
 

@@ -6,7 +6,6 @@ import io
 import struct
 import zipfile
 from collections.abc import Callable
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from openwitness.evidence.sniff import ALLOWED_MEDIA_TYPES, SNIFF_BYTES, sniff_media_type
+from tests.evidence.media_factory import encode_audio
 
 REPO = Path(__file__).resolve().parents[2]
 MEDIA = REPO.parent / "shared" / "data" / "media"
@@ -89,36 +89,6 @@ def test_the_name_is_irrelevant() -> None:
 # --- real files encoded here with PyAV and Pillow ---------------------------------------------
 
 
-def _encode_audio(
-    fmt: str,
-    codec: str,
-    rate: int = 48000,
-    layout: str = "mono",
-    codec_options: dict[str, str] | None = None,
-    container_options: dict[str, str] | None = None,
-) -> bytes:
-    """0.1 s of silence, encoded and muxed for real into an in-memory file."""
-    buf = io.BytesIO()
-    with av.open(buf, "w", format=fmt, options=container_options or {}) as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)
-        if codec_options:
-            stream.codec_context.options = codec_options
-        frame_size = stream.codec_context.frame_size or 1024
-        sample_format = stream.codec_context.format.name
-        pts = 0
-        while pts < rate // 10:
-            frame = av.AudioFrame(format=sample_format, layout=layout, samples=frame_size)
-            for plane in frame.planes:
-                plane.update(bytes(plane.buffer_size))
-            frame.sample_rate, frame.pts, frame.time_base = rate, pts, Fraction(1, rate)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-            pts += frame_size
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buf.getvalue()
-
-
 def _encode_video(fmt: str, codec: str, width: int = 64, height: int = 48) -> bytes:
     """Two black frames, encoded and muxed for real into an in-memory file."""
     buf = io.BytesIO()
@@ -149,11 +119,11 @@ ENCODED: dict[str, tuple[Callable[[], bytes], str]] = {
     "3gp": (lambda: _encode_video("3gp", "h263", 176, 144), "video/3gpp"),
     "mp4": (lambda: _encode_video("mp4", "mpeg4"), "video/mp4"),
     "mov": (lambda: _encode_video("mov", "mpeg4"), "video/quicktime"),
-    "m4a": (lambda: _encode_audio("ipod", "aac"), "audio/mp4"),
-    "aac-adts": (lambda: _encode_audio("adts", "aac"), "audio/aac"),
-    "mp3-id3": (lambda: _encode_audio("mp3", "libmp3lame", 44100), "audio/mpeg"),
+    "m4a": (lambda: encode_audio("ipod", "aac"), "audio/mp4"),
+    "aac-adts": (lambda: encode_audio("adts", "aac"), "audio/aac"),
+    "mp3-id3": (lambda: encode_audio("mp3", "libmp3lame", 44100), "audio/mpeg"),
     "mp3-bare": (
-        lambda: _encode_audio(
+        lambda: encode_audio(
             "mp3",
             "libmp3lame",
             44100,
@@ -161,13 +131,13 @@ ENCODED: dict[str, tuple[Callable[[], bytes], str]] = {
         ),
         "audio/mpeg",
     ),
-    "wav": (lambda: _encode_audio("wav", "pcm_s16le"), "audio/wav"),
+    "wav": (lambda: encode_audio("wav", "pcm_s16le"), "audio/wav"),
     "ogg-vorbis": (
-        lambda: _encode_audio("ogg", "vorbis", 44100, "stereo", {"strict": "experimental"}),
+        lambda: encode_audio("ogg", "vorbis", 44100, "stereo", {"strict": "experimental"}),
         "audio/ogg",
     ),
-    "ogg-opus": (lambda: _encode_audio("ogg", "libopus"), "audio/opus"),
-    "amr": (lambda: _encode_audio("amr", "libopencore_amrnb", 8000), "audio/amr"),
+    "ogg-opus": (lambda: encode_audio("ogg", "libopus"), "audio/opus"),
+    "amr": (lambda: encode_audio("amr", "libopencore_amrnb", 8000), "audio/amr"),
     "png": (lambda: _image("PNG"), "image/png"),
     "jpeg": (lambda: _image("JPEG"), "image/jpeg"),
     "webp": (lambda: _image("WEBP"), "image/webp"),
