@@ -514,3 +514,18 @@ def test_failing_existing_lookup_fails_only_its_own_append(services: Services) -
     assert sorted(r.index for r in results) == list(range(10))
     assert b"broken" not in log.entries(0, 20)
     assert log.size() == 10
+
+
+def test_two_writers_on_one_database_keep_one_tree(services: Services) -> None:
+    """Like the server and the CLI at once: each writer must notice the other's appends."""
+    other = TransparencyLog(services.db, services.log.signer)
+    try:
+        for i in range(40):
+            (services.log if i % 3 else other).append(b"interleaved-%d" % i)
+        entries = services.log.entries(0, 40)
+        assert entries == [b"interleaved-%d" % i for i in range(40)]
+        assert services.log.root(40) == merkle.root(entries)
+        for index in (0, 7, 39):
+            assert other.inclusion_proof(index, 40) == merkle.inclusion_proof(entries, index)
+    finally:
+        other.close()

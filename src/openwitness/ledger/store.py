@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.ledger import merkle
@@ -62,6 +62,7 @@ class TransparencyLog:
         self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._frontier_cache: tuple[int, dict[int, bytes]] = (-1, {})  # sequencer thread only
 
     # -- set-up --------------------------------------------------------------------------
 
@@ -147,7 +148,9 @@ class TransparencyLog:
         with self.db.write() as conn:
             head = conn.execute(select(LogHead.size).where(LogHead.id == 1).with_for_update())
             size = head.scalar_one()
-            frontier = self._frontier(conn, size)
+            cached_size, cached = self._frontier_cache
+            # Reuse our own last frontier unless another process appended since.
+            frontier = dict(cached) if cached_size == size else self._frontier(conn, size)
             entries: list[dict[str, object]] = []
             nodes: list[dict[str, object]] = []
             results: list[AppendResult] = []
@@ -169,6 +172,7 @@ class TransparencyLog:
                 root = merkle.fold_blocks([frontier[lv] for lv in sorted(frontier, reverse=True)])
                 conn.execute(update(LogHead).where(LogHead.id == 1).values(size=size, root=root))
                 self._sign(conn, size, root)
+        self._frontier_cache = (size, frontier)
         return results
 
     def _frontier(self, conn: Connection, size: int) -> dict[int, bytes]:
@@ -186,9 +190,15 @@ class TransparencyLog:
     def _fetch(conn: Connection, keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
         if not keys:
             return {}
+        by_level: dict[int, list[int]] = {}
+        for level, idx in sorted(keys):
+            by_level.setdefault(level, []).append(idx)
+        # One primary-key probe per node: (level = ? AND idx IN (…)) OR …; a row-value IN
+        # over (level, idx) would make SQLite scan the whole table.
+        nodes = LogNode.__table__.c  # Core columns: far cheaper to build than ORM attributes
         rows = conn.execute(
-            select(LogNode.level, LogNode.idx, LogNode.hash).where(
-                tuple_(LogNode.level, LogNode.idx).in_(sorted(keys))
+            select(nodes.level, nodes.idx, nodes.hash).where(
+                or_(*(and_(nodes.level == lv, nodes.idx.in_(ix)) for lv, ix in by_level.items()))
             )
         )
         found = {(row.level, row.idx): row.hash for row in rows}

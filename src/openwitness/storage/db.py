@@ -45,12 +45,12 @@ class Database:
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         self.url = url
+        self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction that holds SQLite's write lock from its first statement."""
-        engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        with engine.begin() as conn:
+        with self._write_engine.begin() as conn:
             yield conn
 
     @contextmanager
