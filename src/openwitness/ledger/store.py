@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.ledger import merkle
@@ -193,15 +193,18 @@ class TransparencyLog:
         by_level: dict[int, list[int]] = {}
         for level, idx in sorted(keys):
             by_level.setdefault(level, []).append(idx)
-        # One primary-key probe per node: (level = ? AND idx IN (…)) OR …; a row-value IN
-        # over (level, idx) would make SQLite scan the whole table.
-        nodes = LogNode.__table__.c  # Core columns: far cheaper to build than ORM attributes
-        rows = conn.execute(
-            select(nodes.level, nodes.idx, nodes.hash).where(
-                or_(*(and_(nodes.level == lv, nodes.idx.in_(ix)) for lv, ix in by_level.items()))
-            )
-        )
-        found = {(row.level, row.idx): row.hash for row in rows}
+        # One primary-key probe per node: (level = ? AND idx IN (…)) OR …; a row-value IN over
+        # (level, idx) would make SQLite scan the whole table. Every proof and append runs this,
+        # and building it as an SQLAlchemy expression cost more than the query itself, so it is
+        # written as driver SQL: placeholders only, every value passed as a parameter.
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        clauses, params = [], []
+        for level, indices in by_level.items():
+            clauses.append(f"(level = {mark} AND idx IN ({', '.join([mark] * len(indices))}))")
+            params += [level, *indices]
+        sql = "SELECT level, idx, hash FROM log_node WHERE " + " OR ".join(clauses)  # noqa: S608
+        rows = conn.exec_driver_sql(sql, tuple(params))
+        found = {(level, idx): bytes(node) for level, idx, node in rows}
         if len(found) != len(keys):
             raise RuntimeError("log is missing stored tree nodes")  # storage corruption
         return found
