@@ -16,8 +16,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.ledger import merkle
@@ -31,6 +32,15 @@ from openwitness.storage.models import LogEntry, LogHead, LogNode
 TILE_WIDTH = 256
 TILE_HEIGHT = 8
 MAX_BATCH = 2048
+
+# Built once: statements on the append path are executed thousands of times a second.
+_HEAD = LogHead.__table__.c
+_CURRENT_SIZE = select(_HEAD.size).where(_HEAD.id == 1)
+_LOCK_HEAD = _CURRENT_SIZE.with_for_update()
+_UPDATE_HEAD = update(cast(Table, LogHead.__table__)).where(_HEAD.id == 1)
+_INSERT_ENTRIES = insert(cast(Table, LogEntry.__table__))
+_INSERT_NODES = insert(cast(Table, LogNode.__table__))
+_INSERT_CHECKPOINT = insert(cast(Table, CheckpointRow.__table__))
 
 #: Returns the index of an entry already logged for the same subject, or None.
 ExistingLookup = Callable[[Connection], int | None]
@@ -146,8 +156,7 @@ class TransparencyLog:
 
     def _append_batch(self, batch: list[_Append]) -> list[AppendResult]:
         with self.db.write() as conn:
-            head = conn.execute(select(LogHead.size).where(LogHead.id == 1).with_for_update())
-            size = head.scalar_one()
+            size = conn.execute(_LOCK_HEAD).scalar_one()
             cached_size, cached = self._frontier_cache
             # Reuse our own last frontier unless another process appended since.
             frontier = dict(cached) if cached_size == size else self._frontier(conn, size)
@@ -167,10 +176,10 @@ class TransparencyLog:
                 results.append(AppendResult(index, created=True))
                 size += 1
             if entries:
-                conn.execute(insert(LogEntry), entries)
-                conn.execute(insert(LogNode), nodes)
+                conn.execute(_INSERT_ENTRIES, entries)
+                conn.execute(_INSERT_NODES, nodes)
                 root = merkle.fold_blocks([frontier[lv] for lv in sorted(frontier, reverse=True)])
-                conn.execute(update(LogHead).where(LogHead.id == 1).values(size=size, root=root))
+                conn.execute(_UPDATE_HEAD, {"size": size, "root": root})
                 self._sign(conn, size, root)
         self._frontier_cache = (size, frontier)
         return results
@@ -182,7 +191,7 @@ class TransparencyLog:
 
     def _sign(self, conn: Connection, size: int, root: bytes) -> None:
         note = self.signer.sign_text(Checkpoint(self.origin, size, root).text())
-        conn.execute(insert(CheckpointRow).values(size=size, note=note, created_at=_now()))
+        conn.execute(_INSERT_CHECKPOINT, {"size": size, "note": note, "created_at": _now()})
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -211,7 +220,7 @@ class TransparencyLog:
 
     def size(self) -> int:
         with self.db.read() as conn:
-            return int(conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one())
+            return int(conn.execute(_CURRENT_SIZE).scalar_one())
 
     def latest_checkpoint(self) -> str:
         with self.db.read() as conn:
@@ -236,7 +245,7 @@ class TransparencyLog:
         return note
 
     def _check_size(self, conn: Connection, size: int) -> None:
-        current = conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one()
+        current = conn.execute(_CURRENT_SIZE).scalar_one()
         if size > current:
             raise InvalidRequestError(f"size {size} is beyond the log's size {current}")
 
@@ -268,7 +277,7 @@ class TransparencyLog:
     def entries(self, start: int, end: int) -> list[bytes]:
         """Entries [start, end) in log order (fewer if the log ends before ``end``)."""
         with self.db.read() as conn:
-            end = min(end, conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one())
+            end = min(end, conn.execute(_CURRENT_SIZE).scalar_one())
             if start >= end:
                 return []
             rows = conn.execute(
@@ -295,7 +304,7 @@ class TransparencyLog:
         tree_level = level * TILE_HEIGHT
         start = index * TILE_WIDTH
         with self.db.read() as conn:
-            size = conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one()
+            size = conn.execute(_CURRENT_SIZE).scalar_one()
             if not _valid_tile(level, index, width) or start + width > size >> tree_level:
                 raise NotFoundError("no such tile in the log yet")
             rows = conn.execute(
@@ -313,7 +322,7 @@ class TransparencyLog:
         """Entries of tile ``index``, each prefixed by its big-endian uint16 length."""
         start = index * TILE_WIDTH
         with self.db.read() as conn:
-            size = conn.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one()
+            size = conn.execute(_CURRENT_SIZE).scalar_one()
         if not _valid_tile(0, index, width) or start + width > size:
             raise NotFoundError("no such entry bundle in the log yet")
         return b"".join(
