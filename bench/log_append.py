@@ -219,8 +219,29 @@ def raw_postgres(url: str, total: int) -> dict[str, object]:
     return {"n": total, "wall": wall, "rate": total / wall}
 
 
+def repeated(open_log, repeat: int, threads: int, per_thread: int, label: str):  # type: ignore[no-untyped-def]
+    """``repeat`` concurrent runs, each on a fresh log; returns the median run, with all rates."""
+    runs = []
+    for rep in range(repeat):
+        with open_log(rep) as log:
+            runs.append(concurrent(log, threads, per_thread))
+        rate_row(f"{label}, run {rep + 1}", runs[-1])
+    runs.sort(key=lambda r: r["rate"])
+    median = dict(runs[len(runs) // 2])
+    median["rates"] = [r["rate"] for r in runs]
+    return median
+
+
 def rate_row(label: str, result: dict[str, object]) -> str:
-    text_ = f"{result['rate']:,.0f}/s ({result['n']:,} in {float(result['wall']):.2f} s"  # type: ignore[arg-type]
+    text_ = f"{result['rate']:,.0f}/s ("
+    if "rates" in result:
+        rates = result["rates"]
+        assert isinstance(rates, list)
+        text_ = (
+            f"{result['rate']:,.0f}/s (median of {len(rates)} runs: "
+            f"{', '.join(f'{r:,.0f}' for r in rates)}; median run "
+        )
+    text_ += f"{result['n']:,} in {float(result['wall']):.2f} s"  # type: ignore[arg-type]
     if "latency" in result:
         lat = result["latency"]
         assert isinstance(lat, dict)
@@ -251,6 +272,12 @@ def main() -> None:
         "(100,000; 0 skips it)",
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="concurrent runs of each kind, each on a fresh log; the median is reported (3)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="16 threads x 100 appends, prefill 10,000"
     )
     parser.add_argument(
@@ -277,16 +304,26 @@ def main() -> None:
     with temp_dir(args.tmp, "wbench-append-") as work:
         raw1 = raw_sqlite(work / "raw1.db", base_n)
         rate_row("SQLite raw INSERT+COMMIT (first)", raw1)
-        with sqlite_log(work, "concurrent") as log:
-            conc = concurrent(log, args.threads, args.per_thread)
+        conc = repeated(
+            lambda rep: sqlite_log(work, f"concurrent{rep}"),
+            args.repeat,
+            args.threads,
+            args.per_thread,
+            "SQLite concurrent, empty log",
+        )
         c_text = rate_row("SQLite concurrent, empty log", conc)
         with sqlite_log(work, "sequential") as log:
             seq = sequential(log, base_n)
         rate_row("SQLite sequential, empty log", seq)
         filled = None
         if args.prefill:
-            with sqlite_log(work, "filled", args.prefill) as log:
-                filled = concurrent(log, args.threads, args.per_thread)
+            filled = repeated(
+                lambda rep: sqlite_log(work, f"filled{rep}", args.prefill),
+                args.repeat,
+                args.threads,
+                args.per_thread,
+                f"SQLite concurrent, log of {args.prefill:,}",
+            )
             f_text = rate_row(f"SQLite concurrent, log of {args.prefill:,}", filled)
         raw2 = raw_sqlite(work / "raw2.db", base_n)
         rate_row("SQLite raw INSERT+COMMIT (last)", raw2)
@@ -348,8 +385,13 @@ def main() -> None:
             raw["profile"] = out.getvalue()
 
     if args.postgres_url:
-        with postgres_log(args.postgres_url) as log:
-            pconc = concurrent(log, args.threads, args.per_thread)
+        pconc = repeated(
+            lambda rep: postgres_log(args.postgres_url),
+            args.repeat,
+            args.threads,
+            args.per_thread,
+            "PostgreSQL concurrent",
+        )
         with postgres_log(args.postgres_url) as log:
             pseq = sequential(log, base_n)
         praw = raw_postgres(args.postgres_url, base_n)

@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -98,14 +99,12 @@ class Signer:
             raise ValueError("key name must be non-empty, without spaces or '+'")
         return cls(name, Ed25519PrivateKey.generate())
 
-    @property
-    def public_bytes(self) -> bytes:
-        return self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-    @property
+    @cached_property
     def verifier(self) -> Verifier:
-        pub = self.public_bytes
-        return Verifier(self.name, key_id(self.name, pub), self.private_key.public_key())
+        """Derived once: the log signs a checkpoint for every batch of appends."""
+        public_key = self.private_key.public_key()
+        raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return Verifier(self.name, key_id(self.name, raw), public_key)
 
     def to_skey(self) -> str:
         seed = self.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
