@@ -90,6 +90,12 @@ def test_evidence_add_writes_receipts_and_show_reports_metadata(
     assert shown["media_type"] == "video/mp4" and shown["log_index"] == 1
     assert shown["metadata"]["gps"]["lat"] == pytest.approx(33.9951, abs=1e-4)
 
+    in_place = witness(home, "evidence", "add", str(photo))
+    assert f"receipt: {photo}.tlog-proof" in in_place.stdout  # its own receipt, refreshed
+    assert sorted(p.name for p in tmp_path.glob("*.tlog-proof")) == [
+        "clip.mp4.tlog-proof",
+        "photo.jpg.tlog-proof",
+    ]
     again = witness(home, "evidence", "add", str(photo), "--receipt-dir", str(tmp_path / "r"))
     assert "already in the vault" in again.stdout and "log index 0" in again.stdout
     assert (tmp_path / "r" / "photo.jpg.tlog-proof").is_file()
@@ -135,3 +141,23 @@ def test_log_checkpoint_and_proofs(home: Settings, tmp_path: Path) -> None:
     assert as_json["old"] == 1 and as_json["new"] == 2 and len(as_json["hashes"]) == 1
     beyond = witness(home, "log", "proof", "inclusion", "--index", "5", check=False)
     assert beyond.returncode == 1 and "index must be in 0..size-1" in beyond.stderr
+
+
+def test_receipts_of_different_files_with_one_name_never_clobber(
+    home: Settings, tmp_path: Path
+) -> None:
+    require_shared(PHOTO)
+    first, second = tmp_path / "a" / "photo.jpg", tmp_path / "b" / "photo.jpg"
+    for target, source in ((first, PHOTO), (second, VIDEO)):
+        target.parent.mkdir()
+        shutil.copy(source, target)
+    receipts = tmp_path / "receipts"
+    witness(home, "evidence", "add", str(first), str(second), "--receipt-dir", str(receipts))
+    witness(home, "evidence", "add", str(second))  # also beside it, to read its sha
+    names = sorted(p.name for p in receipts.iterdir())
+    entry = json.loads(parse_receipt((receipts / "photo.jpg.tlog-proof").read_text()).entry)
+    assert entry["size"] == PHOTO.stat().st_size
+    video_sha = json.loads(parse_receipt(Path(f"{second}.tlog-proof").read_text()).entry)
+    assert names == sorted(
+        ["photo.jpg.tlog-proof", f"photo.jpg.{video_sha['sha256'][:12]}.tlog-proof"]
+    )

@@ -11,7 +11,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 
 from openwitness.cli.common import console, err_console, services, write_atomically
 from openwitness.core.errors import OpenWitnessError
-from openwitness.ledger.receipt import FILE_SUFFIX
+from openwitness.ledger.entry import parse_entry
+from openwitness.ledger.receipt import FILE_SUFFIX, parse_receipt
 
 if TYPE_CHECKING:
     from openwitness.evidence.service import IngestResult, Vault
@@ -21,10 +22,17 @@ app = typer.Typer(help="Lodge evidence files in the vault and look them up.", no
 PROGRESS_THRESHOLD = 16 * 1024 * 1024
 
 
+def _receipt_is_for(path: Path, sha256: str) -> bool:
+    try:
+        return parse_entry(parse_receipt(path.read_bytes()).entry).sha256 == sha256
+    except (OSError, ValueError):
+        return False
+
+
 def _receipt_path(file: Path, receipt_dir: Path | None, sha256: str) -> Path:
     """``<name>.tlog-proof`` beside the file or in --receipt-dir, never clobbering another's."""
     path = (receipt_dir or file.parent) / f"{file.name}{FILE_SUFFIX}"
-    if path.exists() and sha256 not in path.read_text(errors="replace"):
+    if path.exists() and not _receipt_is_for(path, sha256):
         path = path.with_name(f"{file.name}.{sha256[:12]}{FILE_SUFFIX}")
     return path
 

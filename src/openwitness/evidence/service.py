@@ -124,7 +124,7 @@ class Vault:
         received_at = datetime.now(UTC).replace(microsecond=0)
         entry = EvidenceEntry(sha256, staged.size, media_type, received_at)
 
-        def record(conn: Connection, index: int) -> None:
+        def insert_row(conn: Connection, index: int) -> None:
             conn.execute(
                 insert(Evidence).values(
                     sha256=sha256,
@@ -137,13 +137,11 @@ class Vault:
             )
 
         result = self.log.append(
-            entry.to_bytes(), existing=lambda conn: _logged_index(conn, sha256), record=record
+            entry.to_bytes(), existing=lambda conn: _logged_index(conn, sha256), record=insert_row
         )
         if result.created:
             self.blobs.commit(staged)
-        record_ = self._find(sha256)
-        assert record_ is not None
-        return IngestResult(record_, self.log.receipt(result.index), created=result.created)
+        return IngestResult(self.get(sha256), self.log.receipt(result.index), result.created)
 
     def ingest_file(
         self, path: Path, progress: Callable[[int], None] | None = None
