@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openwitness.cases.forces import Forces, seed_uk_forces
 from openwitness.core.config import Settings
 from openwitness.evidence.blobstore import BlobStore
 from openwitness.evidence.service import Vault
@@ -19,6 +20,7 @@ class Services:
     db: Database
     log: TransparencyLog
     vault: Vault
+    forces: Forces
 
     def close(self) -> None:
         self.log.close()
@@ -28,11 +30,13 @@ class Services:
 def _build(settings: Settings, signer: Signer) -> Services:
     db = Database(settings.database_url)
     db.migrate()
+    with db.write() as conn:
+        seed_uk_forces(conn)
     log = TransparencyLog(db, signer)
     log.initialise()
     blobs = BlobStore(settings.blob_dir, settings.staging_dir)
     vault = Vault(db, log, blobs, settings.max_upload_bytes)
-    return Services(settings, db, log, vault)
+    return Services(settings, db, log, vault, Forces(db))
 
 
 def open_services(settings: Settings) -> Services:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from openwitness.cli import evidence, log
+from openwitness.cli import evidence, force, log
 from openwitness.cli.common import console, fail
 from openwitness.cli.verify import verify
 from openwitness.core.config import Settings
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(log.app, name="log")
+app.add_typer(force.app, name="force")
 app.command("verify")(verify)
 
 

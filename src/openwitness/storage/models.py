@@ -61,3 +61,14 @@ class Evidence(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     log_index: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
     media_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
+class Force(Base):
+    """A police force or department; ids are stable slugs (see ``openwitness.cases.forces``)."""
+
+    __tablename__ = "force"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    country: Mapped[str] = mapped_column(String(2), nullable=False)
+    jurisdiction: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)

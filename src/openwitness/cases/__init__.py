@@ -1,0 +1,1 @@
+"""Complaints and officer records: forces, officers, incidents, reports, allegations, outcomes."""
