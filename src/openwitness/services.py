@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openwitness.accounts.service import Accounts
 from openwitness.cases.forces import Forces, seed_uk_forces
 from openwitness.core.config import Settings
 from openwitness.evidence.blobstore import BlobStore
@@ -21,6 +22,7 @@ class Services:
     log: TransparencyLog
     vault: Vault
     forces: Forces
+    accounts: Accounts
 
     def close(self) -> None:
         self.log.close()
@@ -36,7 +38,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
     log.initialise()
     blobs = BlobStore(settings.blob_dir, settings.staging_dir)
     vault = Vault(db, log, blobs, settings.max_upload_bytes)
-    return Services(settings, db, log, vault, Forces(db))
+    return Services(settings, db, log, vault, Forces(db), Accounts(db))
 
 
 def open_services(settings: Settings) -> Services:

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
+from openwitness.accounts.service import AuthenticationFailed
 from openwitness.core.errors import (
     InvalidRequestError,
     NotFoundError,
@@ -19,6 +20,7 @@ from openwitness.evidence.service import EmptyFile, FileTooLarge, UnsupportedMed
 logger = logging.getLogger("openwitness.api")
 
 STATUS_BY_ERROR: list[tuple[type[OpenWitnessError], int]] = [
+    (AuthenticationFailed, 401),
     (NotFoundError, 404),
     (FileTooLarge, 413),
     (UnsupportedMediaType, 415),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
-from openwitness.api.deps import ServicesDep
+from openwitness.api.deps import AdminDep, ServicesDep
 
 router = APIRouter(prefix="/api/v1/forces", tags=["forces"])
 
@@ -23,3 +24,15 @@ def list_forces(
 @router.get("/{force_id}")
 def get_force(force_id: str, services: ServicesDep) -> dict[str, Any]:
     return services.forces.get(force_id).to_dict()
+
+
+class NewForce(BaseModel):
+    id: str = Field(description="Stable id, e.g. us-chicago-pd")
+    name: str
+    country: str = Field(description="ISO 3166 two-letter code")
+
+
+@router.post("", status_code=201)
+def add_force(body: NewForce, services: ServicesDep, _admin: AdminDep) -> dict[str, Any]:
+    """Add another country's department (admin only)."""
+    return services.forces.add(body.id, body.name, body.country).to_dict()
