@@ -35,7 +35,18 @@ PUBLIC = {
 }
 
 #: (method, path) -> (roles allowed, a request that is valid for an allowed role)
+EVERY_ROLE = {Role.ADMIN, Role.CASEWORKER, Role.ANALYST}
+EDITORS = {Role.ADMIN, Role.CASEWORKER}
 PROTECTED: dict[tuple[str, str], tuple[set[Role], dict[str, Any]]] = {
+    ("GET", "/api/v1/officers"): (EVERY_ROLE, {}),
+    ("POST", "/api/v1/officers"): (EDITORS, {"json": {"force": "kent", "collar": "1"}}),
+    ("GET", "/api/v1/officers/{officer_id}"): (EVERY_ROLE, {}),
+    ("POST", "/api/v1/officers/{officer_id}/identifiers"): (
+        EDITORS,
+        {"json": {"kind": "alias", "value": "Smithy"}},
+    ),
+    # Each editor merges a different record (a record can be merged only once).
+    ("POST", "/api/v1/officers/{officer_id}/merge"): (EDITORS, {"json": {"other": "per-role"}}),
     ("POST", "/api/v1/forces"): (
         {Role.ADMIN},
         {"json": {"id": "us-nypd", "name": "New York City Police Department", "country": "US"}},
@@ -51,6 +62,8 @@ def client(services: Services) -> Iterator[tuple[TestClient, dict[Role, str]]]:
         org = "law-centre" if role is Role.CASEWORKER else None
         services.accounts.create(f"user-{role.value}", PASSWORD, role.value, org)
         tokens[role] = services.accounts.create_token(f"user-{role.value}")
+    for collar in ("1", "2", "3"):  # officers for the officer routes to act on
+        services.officers.add("kent", {"collar": collar}, "setup")
     with TestClient(create_app(services.settings)) as test_client:
         yield test_client, tokens
 
@@ -73,6 +86,7 @@ def test_protected_routes_with_every_role(
 ) -> None:
     test_client, tokens = client
     allowed, request = PROTECTED[(method, path)]
+    path = path.replace("{officer_id}", "1")
     anonymous = test_client.request(method, path, **request)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Bearer"
@@ -80,7 +94,10 @@ def test_protected_routes_with_every_role(
         method, path, headers={"Authorization": "Bearer owt_forged"}, **request
     )
     assert forged.status_code == 401 and forged.json()["detail"] == "invalid or revoked token"
+    per_role = request.get("json", {}).get("other") == "per-role"
     for role, token in tokens.items():
+        if per_role:
+            request = {"json": {"other": {Role.ADMIN: 2, Role.CASEWORKER: 3}.get(role, 2)}}
         response = test_client.request(
             method, path, headers={"Authorization": f"Bearer {token}"}, **request
         )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from openwitness.cli import account, evidence, force, log
+from openwitness.cli import account, evidence, force, log, officer
 from openwitness.cli.common import console, fail
 from openwitness.cli.verify import verify
 from openwitness.core.config import Settings
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(log.app, name="log")
 app.add_typer(force.app, name="force")
+app.add_typer(officer.app, name="officer")
 app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")

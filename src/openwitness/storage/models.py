@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -117,3 +118,47 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Officer(Base):
+    """One officer, possibly known only by force and collar number until identified."""
+
+    __tablename__ = "officer"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    force_id: Mapped[str] = mapped_column(String(64), ForeignKey("force.id"), nullable=False)
+    merged_into: Mapped[int | None] = mapped_column(Integer, ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class OfficerIdentifier(Base):
+    """A name, collar number, warrant number, rank, unit, alias or force over a period.
+
+    Numbers and postings change, so an officer's identity is the history of these, never one
+    overwritten value; ``valid_to`` is set when a newer value of the same kind replaces it.
+    """
+
+    __tablename__ = "officer_identifier"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    officer_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("officer.id"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    value: Mapped[str] = mapped_column(String(200), nullable=False)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class ChangeRecord(Base):
+    """Append-only history of every change to a record: who, when, before and after."""
+
+    __tablename__ = "change_record"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,77 @@
+"""/api/v1/officers: officer records (reading needs an account; writing a caseworker/admin)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from openwitness.accounts.service import Account, Role
+from openwitness.api.deps import ServicesDep, require
+from openwitness.cases.history import history
+
+router = APIRouter(prefix="/api/v1/officers", tags=["officers"])
+
+Reader = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER, Role.ANALYST))]
+Editor = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER))]
+
+
+class NewOfficer(BaseModel):
+    force: str
+    collar: str | None = None
+    name: str | None = None
+    warrant: str | None = None
+    rank: str | None = None
+    unit: str | None = None
+    since: date | None = Field(default=None, description="When these identifiers were seen")
+
+
+class NewIdentifier(BaseModel):
+    kind: str = Field(description="name, collar, warrant, rank, unit or alias")
+    value: str
+    since: date | None = None
+
+
+class Merge(BaseModel):
+    other: int = Field(description="The record of the same officer to fold into this one")
+
+
+@router.get("")
+def list_officers(
+    services: ServicesDep,
+    _reader: Reader,
+    force: str | None = None,
+    collar: Annotated[str | None, Query(description="Any collar number ever held")] = None,
+) -> list[dict[str, Any]]:
+    return [o.to_dict() for o in services.officers.find(force, collar)]
+
+
+@router.post("", status_code=201)
+def add_officer(body: NewOfficer, services: ServicesDep, editor: Editor) -> dict[str, Any]:
+    identifiers = body.model_dump(exclude={"force", "since"}, exclude_none=True)
+    return services.officers.add(body.force, identifiers, editor.username, body.since).to_dict()
+
+
+@router.get("/{officer_id}")
+def get_officer(officer_id: int, services: ServicesDep, _reader: Reader) -> dict[str, Any]:
+    officer = services.officers.get(officer_id)
+    return {**officer.to_dict(), "changes": history(services.db, "officer", officer_id)}
+
+
+@router.post("/{officer_id}/identifiers")
+def add_identifier(
+    officer_id: int, body: NewIdentifier, services: ServicesDep, editor: Editor
+) -> dict[str, Any]:
+    officer = services.officers.update(
+        officer_id, body.kind, body.value, editor.username, body.since
+    )
+    return officer.to_dict()
+
+
+@router.post("/{officer_id}/merge")
+def merge_officer(
+    officer_id: int, body: Merge, services: ServicesDep, editor: Editor
+) -> dict[str, Any]:
+    return services.officers.merge(officer_id, body.other, editor.username).to_dict()

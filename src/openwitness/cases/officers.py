@@ -1,0 +1,228 @@
+"""Officers and their identifiers over time; merging two records of the same officer.
+
+An officer is often known first only as "unidentified officer, collar 1234, Met". Names,
+collar and warrant numbers, ranks, units and postings change, so each is an identifier with a
+validity period, and a change closes the old value instead of overwriting it. Every change is
+also written to the append-only change history (``openwitness.cases.history``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from openwitness.cases.history import record_change
+from openwitness.core.errors import InvalidRequestError, NotFoundError
+from openwitness.storage.db import Database
+from openwitness.storage.models import Force as ForceRow
+from openwitness.storage.models import Officer as OfficerRow
+from openwitness.storage.models import OfficerIdentifier
+
+KINDS = ("name", "collar", "warrant", "rank", "unit", "alias")
+#: Kinds an officer has one current value of at a time (aliases accumulate).
+SINGLE_VALUED = ("name", "collar", "warrant", "rank", "unit")
+_COLLAR = re.compile(r"[A-Z]{0,4}[0-9]{1,6}[A-Z]{0,4}")
+
+
+def normalise(kind: str, value: str) -> str:
+    """Validate one identifier value; collar numbers are compared upper-case, unspaced."""
+    if kind not in KINDS:
+        raise InvalidRequestError(f"identifier kind must be one of {', '.join(KINDS)}")
+    value = " ".join(value.split())
+    if kind == "collar":
+        value = value.replace(" ", "").upper()
+        if not _COLLAR.fullmatch(value):
+            raise InvalidRequestError(
+                f"collar number {value!r} is malformed: up to 4 letters, 1-6 digits, "
+                "up to 4 letters (e.g. 1234, AB123, 456CD)"
+            )
+    if not value or len(value) > 200:
+        raise InvalidRequestError(f"{kind}: 1 to 200 characters")
+    return value
+
+
+@dataclass(frozen=True)
+class Identifier:
+    kind: str
+    value: str
+    valid_from: date | None
+    valid_to: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+        }
+
+
+@dataclass(frozen=True)
+class Officer:
+    id: int
+    force_id: str
+    merged_into: int | None
+    identifiers: tuple[Identifier, ...] = field(default=())
+
+    def current(self, kind: str) -> str | None:
+        values = [i.value for i in self.identifiers if i.kind == kind and i.valid_to is None]
+        return values[-1] if values else None
+
+    @property
+    def label(self) -> str:
+        name = self.current("name")
+        collar = self.current("collar")
+        who = name or "unidentified officer"
+        return f"{who}, collar {collar}, {self.force_id}" if collar else f"{who}, {self.force_id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "force": self.force_id,
+            "label": self.label,
+            "merged_into": self.merged_into,
+            "current": {kind: self.current(kind) for kind in SINGLE_VALUED},
+            "aliases": [i.value for i in self.identifiers if i.kind == "alias"],
+            "history": [i.to_dict() for i in self.identifiers],
+        }
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Officers:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(
+        self, force_id: str, identifiers: dict[str, str], actor: str, since: date | None = None
+    ) -> Officer:
+        """A new officer record; at least a collar number, warrant number or name."""
+        clean = {kind: normalise(kind, value) for kind, value in identifiers.items() if value}
+        if not {"collar", "warrant", "name"} & set(clean):
+            raise InvalidRequestError("an officer needs at least a collar number, warrant or name")
+        _check_date(since)
+        with self.db.write() as conn:
+            if not conn.execute(select(ForceRow.id).where(ForceRow.id == force_id)).first():
+                raise InvalidRequestError(f"force: unknown force {force_id!r}")
+            officer_id = conn.execute(
+                insert(OfficerRow)
+                .values(force_id=force_id, created_at=_now())
+                .returning(OfficerRow.id)
+            ).scalar_one()
+            for kind, value in clean.items():
+                _insert_identifier(conn, officer_id, kind, value, since, actor)
+            record_change(
+                conn, "officer", officer_id, "create", actor, None, {"force": force_id, **clean}
+            )
+        return self.get(officer_id)
+
+    def update(
+        self, officer_id: int, kind: str, value: str, actor: str, since: date | None = None
+    ) -> Officer:
+        """Record a new value (e.g. a new collar number from ``since``); the old one is closed."""
+        value = normalise(kind, value)
+        _check_date(since)
+        before = self.get(officer_id)
+        if before.merged_into is not None:
+            raise InvalidRequestError(f"officer {officer_id} was merged into {before.merged_into}")
+        with self.db.write() as conn:
+            if kind in SINGLE_VALUED:
+                conn.execute(
+                    update(OfficerIdentifier)
+                    .where(
+                        OfficerIdentifier.officer_id == officer_id,
+                        OfficerIdentifier.kind == kind,
+                        OfficerIdentifier.valid_to.is_(None),
+                    )
+                    .values(valid_to=since or _today())
+                )
+            _insert_identifier(conn, officer_id, kind, value, since, actor)
+            record_change(
+                conn, "officer", officer_id, f"set {kind}", actor,
+                {kind: before.current(kind)}, {kind: value},
+            )  # fmt: skip
+        return self.get(officer_id)
+
+    def merge(self, keep_id: int, other_id: int, actor: str) -> Officer:
+        """Fold ``other`` into ``keep``: both histories kept, ``other`` points at ``keep``."""
+        if keep_id == other_id:
+            raise InvalidRequestError("cannot merge an officer into itself")
+        keep, other = self.get(keep_id), self.get(other_id)
+        for officer in (keep, other):
+            if officer.merged_into is not None:
+                raise InvalidRequestError(f"officer {officer.id} is already merged")
+        with self.db.write() as conn:
+            conn.execute(
+                update(OfficerIdentifier)
+                .where(OfficerIdentifier.officer_id == other_id)
+                .values(officer_id=keep_id)
+            )
+            conn.execute(
+                update(OfficerRow).where(OfficerRow.id == other_id).values(merged_into=keep_id)
+            )
+            record_change(
+                conn, "officer", keep_id, "merge", actor,
+                {"kept": keep.to_dict(), "merged": other.to_dict()}, {"merged_from": other_id},
+            )  # fmt: skip
+        return self.get(keep_id)
+
+    def get(self, officer_id: int) -> Officer:
+        with self.db.read() as conn:
+            row = conn.execute(select(OfficerRow).where(OfficerRow.id == officer_id)).first()
+            if row is None:
+                raise NotFoundError(f"no officer {officer_id}")
+            identifiers = conn.execute(
+                select(OfficerIdentifier)
+                .where(OfficerIdentifier.officer_id == officer_id)
+                .order_by(OfficerIdentifier.valid_from.is_(None).desc(), OfficerIdentifier.id)
+            )
+            found = tuple(
+                Identifier(i.kind, i.value, i.valid_from, i.valid_to) for i in identifiers
+            )
+        return Officer(row.id, row.force_id, row.merged_into, found)
+
+    def find(self, force_id: str | None = None, collar: str | None = None) -> list[Officer]:
+        """Officers (not merged away), optionally by force and any collar number ever held."""
+        query = select(OfficerRow.id).where(OfficerRow.merged_into.is_(None))
+        if force_id is not None:
+            query = query.where(OfficerRow.force_id == force_id)
+        if collar is not None:
+            holders = select(OfficerIdentifier.officer_id).where(
+                OfficerIdentifier.kind == "collar",
+                OfficerIdentifier.value == normalise("collar", collar),
+            )
+            query = query.where(OfficerRow.id.in_(holders))
+        with self.db.read() as conn:
+            ids = list(conn.execute(query.order_by(OfficerRow.id)).scalars())
+        return [self.get(officer_id) for officer_id in ids]
+
+
+def _check_date(value: date | None) -> None:
+    if value is not None and value > _today():
+        raise InvalidRequestError(f"date {value.isoformat()} is in the future")
+
+
+def _insert_identifier(
+    conn: Connection, officer_id: int, kind: str, value: str, since: date | None, actor: str
+) -> None:
+    conn.execute(
+        insert(OfficerIdentifier).values(
+            officer_id=officer_id,
+            kind=kind,
+            value=value,
+            valid_from=since,
+            valid_to=None,
+            recorded_at=_now(),
+            recorded_by=actor,
+        )
+    )
