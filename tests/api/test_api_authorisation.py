@@ -29,6 +29,7 @@ PUBLIC = {
     ("GET", "/api/v1/log/entries"),
     ("GET", "/api/v1/forces"),
     ("GET", "/api/v1/forces/{force_id}"),
+    ("GET", "/api/v1/taxonomy"),
     ("GET", "/checkpoint"),
     ("GET", "/tile/entries/{path}"),
     ("GET", "/tile/{level}/{path}"),

@@ -36,6 +36,7 @@ OPERATIONS = {
     "GET /api/v1/forces",
     "GET /api/v1/forces/{force_id}",
     "POST /api/v1/forces",
+    "GET /api/v1/taxonomy",
     "GET /api/v1/officers",
     "POST /api/v1/officers",
     "GET /api/v1/officers/{officer_id}",

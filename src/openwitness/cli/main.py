@@ -8,6 +8,7 @@ import typer
 
 from openwitness.cli import account, evidence, force, log, officer
 from openwitness.cli.common import console, fail
+from openwitness.cli.taxonomy import show_taxonomy
 from openwitness.cli.verify import verify
 from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
@@ -26,6 +27,7 @@ app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")
 app.command("verify")(verify)
+app.command("taxonomy")(show_taxonomy)
 
 
 def _initialise(origin: str | None) -> None:
