@@ -139,3 +139,16 @@ def test_officers_through_the_api(services: Services) -> None:
         )
         assert bad.status_code == 400 and "unknown force" in bad.json()["detail"]
         assert client.get("/api/v1/officers/999", headers=reader).status_code == 404
+
+
+def test_listing_many_officers_gives_each_its_own_identifiers(services: Services) -> None:
+    made = [
+        services.officers.add("kent", {"collar": str(1000 + n), "rank": "PC"}, "tester")
+        for n in range(5)
+    ]
+    services.officers.update(made[2].id, "alias", "Smithy", "tester")
+    listed = services.officers.find("kent")
+    assert [o.id for o in listed] == [o.id for o in made]
+    assert [o.current("collar") for o in listed] == [str(1000 + n) for n in range(5)]
+    assert [o.to_dict()["aliases"] for o in listed] == [[], [], ["Smithy"], [], []]
+    assert listed == [services.officers.get(o.id) for o in made]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, insert, select, update
 
 from openwitness.cases.history import record_change
 from openwitness.core.errors import InvalidRequestError, NotFoundError
@@ -177,34 +177,41 @@ class Officers:
         return self.get(keep_id)
 
     def get(self, officer_id: int) -> Officer:
-        with self.db.read() as conn:
-            row = conn.execute(select(OfficerRow).where(OfficerRow.id == officer_id)).first()
-            if row is None:
-                raise NotFoundError(f"no officer {officer_id}")
-            identifiers = conn.execute(
-                select(OfficerIdentifier)
-                .where(OfficerIdentifier.officer_id == officer_id)
-                .order_by(OfficerIdentifier.valid_from.is_(None).desc(), OfficerIdentifier.id)
-            )
-            found = tuple(
-                Identifier(i.kind, i.value, i.valid_from, i.valid_to) for i in identifiers
-            )
-        return Officer(row.id, row.force_id, row.merged_into, found)
+        found = self._load(OfficerRow.id == officer_id)
+        if not found:
+            raise NotFoundError(f"no officer {officer_id}")
+        return found[0]
 
     def find(self, force_id: str | None = None, collar: str | None = None) -> list[Officer]:
         """Officers (not merged away), optionally by force and any collar number ever held."""
-        query = select(OfficerRow.id).where(OfficerRow.merged_into.is_(None))
+        conditions: list[ColumnElement[bool]] = [OfficerRow.merged_into.is_(None)]
         if force_id is not None:
-            query = query.where(OfficerRow.force_id == force_id)
+            conditions.append(OfficerRow.force_id == force_id)
         if collar is not None:
             holders = select(OfficerIdentifier.officer_id).where(
                 OfficerIdentifier.kind == "collar",
                 OfficerIdentifier.value == normalise("collar", collar),
             )
-            query = query.where(OfficerRow.id.in_(holders))
+            conditions.append(OfficerRow.id.in_(holders))
+        return self._load(*conditions)
+
+    def _load(self, *conditions: ColumnElement[bool]) -> list[Officer]:
+        """Officers matching the conditions with their identifiers: two queries in all."""
         with self.db.read() as conn:
-            ids = list(conn.execute(query.order_by(OfficerRow.id)).scalars())
-        return [self.get(officer_id) for officer_id in ids]
+            rows = list(conn.execute(select(OfficerRow).where(*conditions).order_by(OfficerRow.id)))
+            identifiers: dict[int, list[Identifier]] = {row.id: [] for row in rows}
+            for i in conn.execute(
+                select(OfficerIdentifier)
+                .where(OfficerIdentifier.officer_id.in_(select(OfficerRow.id).where(*conditions)))
+                .order_by(OfficerIdentifier.valid_from.is_(None).desc(), OfficerIdentifier.id)
+            ):
+                identifiers[i.officer_id].append(
+                    Identifier(i.kind, i.value, i.valid_from, i.valid_to)
+                )
+        return [
+            Officer(row.id, row.force_id, row.merged_into, tuple(identifiers[row.id]))
+            for row in rows
+        ]
 
 
 def _check_date(value: date | None) -> None:
