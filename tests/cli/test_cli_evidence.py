@@ -161,3 +161,17 @@ def test_receipts_of_different_files_with_one_name_never_clobber(
     assert names == sorted(
         ["photo.jpg.tlog-proof", f"photo.jpg.{video_sha['sha256'][:12]}.tlog-proof"]
     )
+
+
+def test_large_files_go_through_the_progress_bar_path(home: Settings, tmp_path: Path) -> None:
+    """Over 16 MiB the CLI streams with a progress bar; the result is the same receipt."""
+    require_shared(VIDEO)
+    big = tmp_path / "long.mp4"
+    padding = 17 * 1024 * 1024
+    with big.open("wb") as out:  # the real video, then an ISO-BMFF 'free' box of padding
+        out.write(VIDEO.read_bytes())
+        out.write((padding + 8).to_bytes(4, "big") + b"free" + bytes(padding))
+    added = witness(home, "evidence", "add", str(big))
+    assert "stored" in added.stdout and "video/mp4" in added.stdout
+    receipt = parse_receipt(Path(f"{big}.tlog-proof").read_text())
+    assert json.loads(receipt.entry)["size"] == big.stat().st_size

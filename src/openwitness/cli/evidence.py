@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from openwitness.cli.common import console, err_console, services, write_atomically
 from openwitness.core.errors import OpenWitnessError
@@ -41,6 +40,9 @@ def _ingest(vault: Vault, file: Path) -> IngestResult:
     size = file.stat().st_size
     if size < PROGRESS_THRESHOLD:
         return vault.ingest_file(file)
+    # Imported here: rich.progress is slow to import and only large files need it.
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
     columns = ("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(file.name, total=size)
