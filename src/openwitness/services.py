@@ -1,4 +1,4 @@
-"""Wires storage, the log and the vault together from settings; every interface starts here."""
+"""Wires storage, the log, the vault, accounts and case records together; interfaces start here."""
 
 from __future__ import annotations
 
