@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from openwitness.accounts.service import Accounts
 from openwitness.cases.forces import Forces, seed_uk_forces
+from openwitness.cases.incidents import Incidents
 from openwitness.cases.officers import Officers
 from openwitness.core.config import Settings
 from openwitness.evidence.blobstore import BlobStore
@@ -25,6 +26,7 @@ class Services:
     forces: Forces
     accounts: Accounts
     officers: Officers
+    incidents: Incidents
 
     def close(self) -> None:
         self.log.close()
@@ -40,7 +42,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
     log.initialise()
     blobs = BlobStore(settings.blob_dir, settings.staging_dir)
     vault = Vault(db, log, blobs, settings.max_upload_bytes)
-    return Services(settings, db, log, vault, Forces(db), Accounts(db), Officers(db))
+    return Services(settings, db, log, vault, Forces(db), Accounts(db), Officers(db), Incidents(db))
 
 
 def open_services(settings: Settings) -> Services:

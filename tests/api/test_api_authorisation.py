@@ -7,6 +7,7 @@ non-public can ship without an authorisation test.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from openwitness.accounts.service import Role
 from openwitness.api.app import create_app
+from openwitness.cases.incidents import NewIncident
 from openwitness.services import Services
 
 PASSWORD = "correct horse battery staple"
@@ -46,6 +48,19 @@ PROTECTED: dict[tuple[str, str], tuple[set[Role], dict[str, Any]]] = {
         EDITORS,
         {"json": {"kind": "alias", "value": "Smithy"}},
     ),
+    ("POST", "/api/v1/incidents"): (
+        EDITORS,
+        {
+            "json": {
+                "force": "kent",
+                "occurred_at": "2025-01-01T10:00:00Z",
+                "place": "High Street",
+                "encounter_type": "other",
+                "narrative": "Test",
+            }
+        },
+    ),
+    ("GET", "/api/v1/incidents/{incident_id}"): (EVERY_ROLE, {}),
     # Each editor merges a different record (a record can be merged only once).
     ("POST", "/api/v1/officers/{officer_id}/merge"): (EDITORS, {"json": {"other": "per-role"}}),
     ("POST", "/api/v1/forces"): (
@@ -65,6 +80,8 @@ def client(services: Services) -> Iterator[tuple[TestClient, dict[Role, str]]]:
         tokens[role] = services.accounts.create_token(f"user-{role.value}")
     for collar in ("1", "2", "3"):  # officers for the officer routes to act on
         services.officers.add("kent", {"collar": collar}, "setup")
+    incident = NewIncident("kent", datetime(2025, 1, 1, tzinfo=UTC), "Here", "other", "Test")
+    services.incidents.add(incident, "setup", "law-centre")  # the caseworker's organisation
     with TestClient(create_app(services.settings)) as test_client:
         yield test_client, tokens
 
@@ -87,7 +104,7 @@ def test_protected_routes_with_every_role(
 ) -> None:
     test_client, tokens = client
     allowed, request = PROTECTED[(method, path)]
-    path = path.replace("{officer_id}", "1")
+    path = path.replace("{officer_id}", "1").replace("{incident_id}", "1")
     anonymous = test_client.request(method, path, **request)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Bearer"

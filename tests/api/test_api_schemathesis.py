@@ -37,6 +37,8 @@ OPERATIONS = {
     "GET /api/v1/forces/{force_id}",
     "POST /api/v1/forces",
     "GET /api/v1/taxonomy",
+    "POST /api/v1/incidents",
+    "GET /api/v1/incidents/{incident_id}",
     "GET /api/v1/officers",
     "POST /api/v1/officers",
     "GET /api/v1/officers/{officer_id}",

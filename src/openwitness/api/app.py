@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 import openwitness
 from openwitness.api import errors
-from openwitness.api.routes import evidence, forces, log, officers, taxonomy, tiles
+from openwitness.api.routes import evidence, forces, incidents, log, officers, taxonomy, tiles
 from openwitness.core.config import Settings
 from openwitness.services import open_services
 
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(log.router)
     app.include_router(forces.router)
     app.include_router(officers.router)
+    app.include_router(incidents.router)
     app.include_router(taxonomy.router)
     app.include_router(tiles.router)
     return app

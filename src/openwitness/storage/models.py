@@ -162,3 +162,32 @@ class ChangeRecord(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Incident(Base):
+    """A police encounter: when, where, what kind, what happened."""
+
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    force_id: Mapped[str] = mapped_column(String(64), ForeignKey("force.id"), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    place: Mapped[str] = mapped_column(String(300), nullable=False)
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    encounter_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    narrative: Mapped[str] = mapped_column(Text, nullable=False)
+    organisation_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("organisation.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class IncidentEvidence(Base):
+    __tablename__ = "incident_evidence"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence.sha256"), primary_key=True)
+
+
+class IncidentOfficer(Base):
+    __tablename__ = "incident_officer"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(100), nullable=False)
