@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import subprocess
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +14,8 @@ from openwitness.api.app import create_app
 from openwitness.cases.incidents import NewIncident
 from openwitness.core.errors import InvalidRequestError
 from openwitness.services import Services
-from tests.support import MEDIA, require_shared
+from tests.cli.test_cli_evidence import WITNESS
+from tests.support import MEDIA, env_for, require_shared
 
 PASSWORD = "correct horse battery staple"
 PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
@@ -103,3 +106,25 @@ def test_who_sees_what_through_the_api(services: Services) -> None:
         future = {**body, "occurred_at": "2999-01-01T00:00:00Z"}
         refused = client.post("/api/v1/incidents", json=future, headers=auth["case"])
         assert refused.status_code == 400 and "occurred_at" in refused.json()["detail"]
+
+
+def test_incidents_through_the_cli(services: Services) -> None:
+    officer = services.officers.add("metropolitan", {"collar": "1234"}, "tester")
+    env = env_for(services.settings)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [WITNESS, "incident", *args], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    base = ["add", "--force", "metropolitan", "--place", "Brixton", "--type", "stop-and-search"]
+    made = run(*base, "--at", "2025-06-01T14:30+01:00", "--narrative", "Searched.",
+               "--officer", f"{officer.id}:searching officer")  # fmt: skip
+    assert made.returncode == 0 and "added incident 1" in made.stdout, made.stderr
+    shown = json.loads(run("show", "1").stdout)
+    assert shown["occurred_at"] == "2025-06-01T13:30:00+00:00"
+    assert shown["officers"] == [{"officer": officer.id, "role": "searching officer"}]
+    naive = run(*base, "--at", "2025-06-01T14:30", "--narrative", "x")
+    assert naive.returncode == 1 and "occurred_at: give a time zone" in naive.stderr
+    garbled = run(*base, "--at", "last tuesday", "--narrative", "x")
+    assert garbled.returncode == 1 and "is not a date and time" in garbled.stderr
