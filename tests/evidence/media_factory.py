@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from fractions import Fraction
+from typing import Any
 
 import av
 
@@ -37,3 +38,17 @@ def encode_audio(
         for packet in stream.encode(None):
             out.mux(packet)
     return buf.getvalue()
+
+
+def write_frames(out: Any, stream: Any, count: int = 5, width: int = 64, height: int = 48) -> None:
+    """Encode ``count`` black frames into ``stream`` and mux them into ``out``."""
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    for index in range(count):
+        frame = av.VideoFrame(width, height, "yuv420p")
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        frame.pts = index
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)

@@ -28,7 +28,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from openwitness.evidence.metadata import extract_metadata, parse_iso6709
 from openwitness.evidence.sniff import SNIFF_BYTES, sniff_media_type
-from tests.evidence.media_factory import encode_audio
+from tests.evidence.media_factory import encode_audio, write_frames
 
 REPO = Path(__file__).resolve().parents[2]
 MEDIA = REPO.parent / "shared" / "data" / "media"
@@ -536,7 +536,7 @@ def test_iso6709_rejects(text: str) -> None:
 def _tagged_mov(path: Path, tags: dict[str, str]) -> Path:
     with av.open(str(path), "w", format="mov") as out:  # the mov muxer writes ©xyz verbatim
         out.metadata.update(tags)
-        _write_frames(out, out.add_stream("mpeg4", rate=10))
+        write_frames(out, out.add_stream("mpeg4", rate=10))
     return path
 
 
@@ -560,26 +560,13 @@ def test_bad_video_location_tag_is_reported(tmp_path: Path) -> None:
 # --- media encoded here: rotation and the containers no sample covers ---------------------------
 
 
-def _write_frames(out: Any, stream: Any, count: int = 5) -> None:
-    stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-    for index in range(count):
-        frame = av.VideoFrame(64, 48, "yuv420p")
-        for plane in frame.planes:
-            plane.update(bytes(plane.buffer_size))
-        frame.pts = index
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    for packet in stream.encode(None):
-        out.mux(packet)
-
-
 @pytest.mark.parametrize("degrees", [90, 180, 270])
 def test_rotation_agrees_with_ffmpeg(tmp_path: Path, degrees: int) -> None:
     path = tmp_path / f"rotated-{degrees}.mp4"
     with av.open(str(path), "w", format="mp4") as out:
         stream = out.add_stream("mpeg4", rate=10)
         stream.set_display_rotation(degrees)
-        _write_frames(out, stream)
+        write_frames(out, stream)
     with av.open(str(path)) as container:
         counter_clockwise = next(container.decode(video=0)).rotation
 
@@ -660,7 +647,7 @@ def test_matroska_family_encoded_here(tmp_path: Path, fmt: str, codec: str) -> N
     path = tmp_path / "clip"
     with av.open(str(path), "w", format=fmt) as out:
         stream = out.add_stream("libvpx" if codec == "vp8" else codec, rate=10)
-        _write_frames(out, stream, count=10)
+        write_frames(out, stream, count=10)
     media_type = sniff_media_type(path.read_bytes()[:SNIFF_BYTES])
     assert media_type in ("video/webm", "video/x-matroska")
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from openwitness.evidence.sniff import ALLOWED_MEDIA_TYPES, SNIFF_BYTES, sniff_media_type
-from tests.evidence.media_factory import encode_audio
+from tests.evidence.media_factory import encode_audio, write_frames
 
 REPO = Path(__file__).resolve().parents[2]
 MEDIA = REPO.parent / "shared" / "data" / "media"
@@ -93,17 +93,7 @@ def _encode_video(fmt: str, codec: str, width: int = 64, height: int = 48) -> by
     """Two black frames, encoded and muxed for real into an in-memory file."""
     buf = io.BytesIO()
     with av.open(buf, "w", format=fmt) as out:
-        stream = out.add_stream(codec, rate=10)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for index in range(2):
-            frame = av.VideoFrame(width, height, "yuv420p")
-            for plane in frame.planes:
-                plane.update(bytes(plane.buffer_size))
-            frame.pts = index
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+        write_frames(out, out.add_stream(codec, rate=10), 2, width, height)
     return buf.getvalue()
 
 
