@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openwitness.accounts.service import Accounts
+from openwitness.cases.complaints import Cases
 from openwitness.cases.forces import Forces, seed_uk_forces
 from openwitness.cases.incidents import Incidents
+from openwitness.cases.listing import Listings
 from openwitness.cases.officers import Officers
+from openwitness.cases.personal_data import load_sealer
 from openwitness.core.config import Settings
 from openwitness.evidence.blobstore import BlobStore
 from openwitness.evidence.service import Vault
@@ -27,6 +30,8 @@ class Services:
     accounts: Accounts
     officers: Officers
     incidents: Incidents
+    cases: Cases
+    listings: Listings
 
     def close(self) -> None:
         self.log.close()
@@ -42,7 +47,14 @@ def _build(settings: Settings, signer: Signer) -> Services:
     log.initialise()
     blobs = BlobStore(settings.blob_dir, settings.staging_dir)
     vault = Vault(db, log, blobs, settings.max_upload_bytes)
-    return Services(settings, db, log, vault, Forces(db), Accounts(db), Officers(db), Incidents(db))
+    with db.read() as conn:
+        no_sealed_data = conn.exec_driver_sql("SELECT count(*) FROM person").scalar_one() == 0
+    sealer = load_sealer(settings, may_create=no_sealed_data)
+    incidents = Incidents(db)
+    return Services(
+        settings, db, log, vault, Forces(db), Accounts(db), Officers(db), incidents,
+        Cases(db, incidents, sealer), Listings(db),
+    )  # fmt: skip
 
 
 def open_services(settings: Settings) -> Services:

@@ -10,6 +10,7 @@ from starlette.requests import ClientDisconnect
 
 from openwitness.accounts.service import AuthenticationFailed
 from openwitness.core.errors import (
+    ForbiddenError,
     InvalidRequestError,
     NotFoundError,
     NotInitialisedError,
@@ -22,6 +23,7 @@ logger = logging.getLogger("openwitness.api")
 STATUS_BY_ERROR: list[tuple[type[OpenWitnessError], int]] = [
     (AuthenticationFailed, 401),
     (NotFoundError, 404),
+    (ForbiddenError, 403),
     (FileTooLarge, 413),
     (UnsupportedMediaType, 415),
     (EmptyFile, 400),

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from openwitness.cases.history import record_change
+from openwitness.core.clock import as_utc, iso
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.storage.db import Database
 from openwitness.storage.models import Evidence, IncidentEvidence, IncidentOfficer
@@ -37,7 +38,7 @@ ENCOUNTER_TYPES = (
 class Incident:
     id: int
     force_id: str
-    occurred_at: datetime
+    occurred_at: datetime | None
     place: str
     latitude: float | None
     longitude: float | None
@@ -50,7 +51,7 @@ class Incident:
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.de_identified(),
-            "occurred_at": self.occurred_at.isoformat(),
+            "occurred_at": iso(self.occurred_at),
             "place": self.place,
             "latitude": self.latitude,
             "longitude": self.longitude,
@@ -63,7 +64,7 @@ class Incident:
         return {
             "id": self.id,
             "force": self.force_id,
-            "month": self.occurred_at.strftime("%Y-%m"),
+            "month": self.occurred_at.strftime("%Y-%m") if self.occurred_at else None,
             "encounter_type": self.encounter_type,
             "evidence": list(self.evidence),
             "officers": [{"officer": o, "role": r} for o, r in self.officers],
@@ -104,51 +105,53 @@ def _validate(new: NewIncident) -> datetime:
     return occurred.astimezone(UTC)  # stored as UTC: SQLite keeps no offset
 
 
+def insert_incident(
+    conn: Connection, new: NewIncident, actor: str, organisation_id: str | None
+) -> int:
+    """Validate and insert an incident in the caller's transaction; returns its id."""
+    occurred = _validate(new)
+    if not conn.execute(select(ForceRow.id).where(ForceRow.id == new.force_id)).first():
+        raise InvalidRequestError(f"force: unknown force {new.force_id!r}")
+    for sha256 in new.evidence:
+        if not conn.execute(select(Evidence.sha256).where(Evidence.sha256 == sha256)).first():
+            raise InvalidRequestError(f"evidence: {sha256!r} is not in the vault")
+    for officer_id, _ in new.officers:
+        if not conn.execute(select(OfficerRow.id).where(OfficerRow.id == officer_id)).first():
+            raise InvalidRequestError(f"officers: no officer {officer_id}")
+    incident_id: int = conn.execute(
+        insert(IncidentRow)
+        .values(
+            force_id=new.force_id,
+            occurred_at=occurred,
+            place=new.place.strip(),
+            latitude=new.latitude,
+            longitude=new.longitude,
+            encounter_type=new.encounter_type,
+            narrative=new.narrative.strip(),
+            organisation_id=organisation_id,
+            created_at=datetime.now(UTC),
+        )
+        .returning(IncidentRow.id)
+    ).scalar_one()
+    for sha256 in dict.fromkeys(new.evidence):
+        conn.execute(insert(IncidentEvidence).values(incident_id=incident_id, sha256=sha256))
+    for officer_id, role in dict(new.officers).items():
+        conn.execute(
+            insert(IncidentOfficer).values(
+                incident_id=incident_id, officer_id=officer_id, role=role[:100]
+            )
+        )
+    record_change(conn, "incident", incident_id, "create", actor, None, {"id": incident_id})
+    return incident_id
+
+
 class Incidents:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def add(self, new: NewIncident, actor: str, organisation_id: str | None) -> Incident:
-        occurred = _validate(new)
         with self.db.write() as conn:
-            if not conn.execute(select(ForceRow.id).where(ForceRow.id == new.force_id)).first():
-                raise InvalidRequestError(f"force: unknown force {new.force_id!r}")
-            for sha256 in new.evidence:
-                if not conn.execute(
-                    select(Evidence.sha256).where(Evidence.sha256 == sha256)
-                ).first():
-                    raise InvalidRequestError(f"evidence: {sha256!r} is not in the vault")
-            for officer_id, _ in new.officers:
-                if not conn.execute(
-                    select(OfficerRow.id).where(OfficerRow.id == officer_id)
-                ).first():
-                    raise InvalidRequestError(f"officers: no officer {officer_id}")
-            incident_id = conn.execute(
-                insert(IncidentRow)
-                .values(
-                    force_id=new.force_id,
-                    occurred_at=occurred,
-                    place=new.place.strip(),
-                    latitude=new.latitude,
-                    longitude=new.longitude,
-                    encounter_type=new.encounter_type,
-                    narrative=new.narrative.strip(),
-                    organisation_id=organisation_id,
-                    created_at=datetime.now(UTC),
-                )
-                .returning(IncidentRow.id)
-            ).scalar_one()
-            for sha256 in dict.fromkeys(new.evidence):
-                conn.execute(
-                    insert(IncidentEvidence).values(incident_id=incident_id, sha256=sha256)
-                )
-            for officer_id, role in dict(new.officers).items():
-                conn.execute(
-                    insert(IncidentOfficer).values(
-                        incident_id=incident_id, officer_id=officer_id, role=role[:100]
-                    )
-                )
-            record_change(conn, "incident", incident_id, "create", actor, None, {"id": incident_id})
+            incident_id = insert_incident(conn, new, actor, organisation_id)
         return self.get(incident_id)
 
     def get(self, incident_id: int) -> Incident:
@@ -164,11 +167,9 @@ class Incidents:
                 .where(IncidentOfficer.incident_id == incident_id)
                 .order_by(IncidentOfficer.officer_id)
             )
-            occurred = row.occurred_at
-            if occurred.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
-                occurred = occurred.replace(tzinfo=UTC)
             return Incident(
-                row.id, row.force_id, occurred, row.place, row.latitude, row.longitude,
+                row.id, row.force_id, as_utc(row.occurred_at), row.place,
+                row.latitude, row.longitude,
                 row.encounter_type, row.narrative, row.organisation_id,
                 tuple(sorted(evidence)), tuple((o.officer_id, o.role) for o in officers),
             )  # fmt: skip

@@ -18,9 +18,9 @@ from sqlalchemy import ColumnElement, Connection, insert, select, update
 from openwitness.cases.history import record_change
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.storage.db import Database
+from openwitness.storage.models import Allegation, OfficerIdentifier
 from openwitness.storage.models import Force as ForceRow
 from openwitness.storage.models import Officer as OfficerRow
-from openwitness.storage.models import OfficerIdentifier
 
 KINDS = ("name", "collar", "warrant", "rank", "unit", "alias")
 #: Kinds an officer has one current value of at a time (aliases accumulate).
@@ -170,9 +170,17 @@ class Officers:
             conn.execute(
                 update(OfficerRow).where(OfficerRow.id == other_id).values(merged_into=keep_id)
             )
+            moved = conn.execute(
+                update(Allegation)
+                .where(Allegation.officer_id == other_id)
+                .values(officer_id=keep_id)
+                .returning(Allegation.id)
+            ).scalars()
+            moved_ids = sorted(moved)
             record_change(
                 conn, "officer", keep_id, "merge", actor,
-                {"kept": keep.to_dict(), "merged": other.to_dict()}, {"merged_from": other_id},
+                {"kept": keep.to_dict(), "merged": other.to_dict()},
+                {"merged_from": other_id, "allegations_moved": moved_ids},
             )  # fmt: skip
         return self.get(keep_id)
 

@@ -21,16 +21,27 @@ class Settings:
     home: Path
     database_url: str
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    #: base64 AES-256 key sealing complainants' and witnesses' details; when unset, a key file
+    #: in ``keys/`` is used (created on first use). Keep it apart from the database in real use.
+    personal_data_key: str | None = None
+    #: the organisation that receives reports made through the public form (None: admins triage)
+    intake_organisation: str | None = None
+    #: reports and follow-up look-ups one client address may make a minute
+    public_rate_per_minute: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
         home = Path(os.environ.get("OPENWITNESS_HOME") or _default_home()).expanduser()
         url = os.environ.get("OPENWITNESS_DATABASE_URL") or f"sqlite:///{home / 'openwitness.db'}"
         limit = os.environ.get("OPENWITNESS_MAX_UPLOAD_BYTES")
+        rate = os.environ.get("OPENWITNESS_PUBLIC_RATE_PER_MINUTE")
         return cls(
             home=home,
             database_url=url,
             max_upload_bytes=int(limit) if limit else DEFAULT_MAX_UPLOAD_BYTES,
+            personal_data_key=os.environ.get("OPENWITNESS_PERSONAL_DATA_KEY") or None,
+            intake_organisation=os.environ.get("OPENWITNESS_INTAKE_ORG") or None,
+            public_rate_per_minute=int(rate) if rate else 10,
         )
 
     @property
@@ -48,6 +59,10 @@ class Settings:
     @property
     def signer_key_path(self) -> Path:
         return self.key_dir / "log.key"
+
+    @property
+    def personal_data_key_path(self) -> Path:
+        return self.key_dir / "personal-data.key"
 
     @property
     def verifier_key_path(self) -> Path:

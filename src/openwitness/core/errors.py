@@ -19,3 +19,7 @@ class NotFoundError(OpenWitnessError):
 
 class InvalidRequestError(OpenWitnessError):
     """The caller asked for something impossible (a proof past the log's end, say)."""
+
+
+class ForbiddenError(OpenWitnessError):
+    """The caller may see the thing but not do this to it (another organisation's case)."""

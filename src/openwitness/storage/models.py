@@ -128,6 +128,8 @@ class Officer(Base):
     force_id: Mapped[str] = mapped_column(String(64), ForeignKey("force.id"), nullable=False)
     merged_into: Mapped[int | None] = mapped_column(Integer, ForeignKey("officer.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    source: Mapped[str | None] = mapped_column(String(32))  # e.g. "cpdp" for imported records
+    source_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class OfficerIdentifier(Base):
@@ -169,8 +171,11 @@ class Incident(Base):
 
     __tablename__ = "incident"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    force_id: Mapped[str] = mapped_column(String(64), ForeignKey("force.id"), nullable=False)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    force_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("force.id"), nullable=False, index=True
+    )
+    # None only for imported records that never gave one (31 of Chicago's 181,412)
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     place: Mapped[str] = mapped_column(String(300), nullable=False)
     latitude: Mapped[float | None] = mapped_column()
     longitude: Mapped[float | None] = mapped_column()
@@ -191,3 +196,78 @@ class IncidentOfficer(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class Complaint(Base):
+    """A report about an incident: who reported it, to whom else, and the references given.
+
+    Anonymous and pseudonymous reporters follow their report with a secret token, of which
+    only the SHA-256 is stored. Imported public records keep their source and source id.
+    """
+
+    __tablename__ = "complaint"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), nullable=False, index=True)
+    organisation_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("organisation.id"), index=True
+    )
+    reporter_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    pseudonym: Mapped[str | None] = mapped_column(String(100))
+    follow_up_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reported_to: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    source: Mapped[str | None] = mapped_column(String(32))
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Person(Base):
+    """A complainant or witness. Everything that identifies them is sealed (AES-256-GCM).
+
+    Erasure, where the law requires it, drops the sealed details and keeps the row, so the
+    case still shows that someone was involved.
+    """
+
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id"), nullable=False, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Allegation(Base):
+    """One allegation against one officer (or an unidentified one) and how it is handled.
+
+    The recommended and final findings and results are separate columns; every change to
+    them is also in ``change_record``. Open allegations carry the next action and its due date.
+    """
+
+    __tablename__ = "allegation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id"), nullable=False, index=True
+    )
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"), index=True)
+    category: Mapped[str | None] = mapped_column(String(80), index=True)
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    handling: Mapped[str | None] = mapped_column(String(24))
+    recommended_finding: Mapped[str | None] = mapped_column(String(40))
+    final_finding: Mapped[str | None] = mapped_column(String(40))
+    recommended_result: Mapped[str | None] = mapped_column(String(40))
+    final_result: Mapped[str | None] = mapped_column(String(40))
+    recommended_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    outcome_notified_on: Mapped[date | None] = mapped_column(Date)
+    review_requested_on: Mapped[date | None] = mapped_column(Date)
+    review_outcome: Mapped[str | None] = mapped_column(String(200))
+    next_action: Mapped[str | None] = mapped_column(String(300))
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    source: Mapped[str | None] = mapped_column(String(32))
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    source_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

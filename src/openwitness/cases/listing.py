@@ -1,0 +1,301 @@
+"""Finding cases and allegations: filters, pagination, full-text search, overdue counts.
+
+Listings return summaries (no narrative, no people), so one page is two queries whatever its
+size; the full case is ``Cases.view``. Every query is limited to what the viewer may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+
+from openwitness.cases.access import Viewer
+from openwitness.cases.allegations import Allegation
+from openwitness.cases.outcomes import STATUSES, check
+from openwitness.cases.taxonomy import check_category
+from openwitness.core.clock import as_utc, iso, today
+from openwitness.core.errors import InvalidRequestError
+from openwitness.storage.db import Database
+from openwitness.storage.models import Allegation as AllegationRow
+from openwitness.storage.models import Complaint as ComplaintRow
+from openwitness.storage.models import Incident as IncidentRow
+from openwitness.storage.models import Officer as OfficerRow
+from openwitness.storage.search import SearchIndex, words
+
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Filters:
+    force: str | None = None
+    officer: int | None = None
+    category: str | None = None  # a category includes its subcategories
+    status: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    overdue: bool = False
+    query: str | None = None  # full-text search
+
+    def check(self) -> None:
+        if self.category is not None:
+            check_category(self.category)
+        check("status", self.status, STATUSES)
+        if self.received_from and self.received_to and self.received_from > self.received_to:
+            raise InvalidRequestError("received_from: after received_to")
+        if self.query is not None and not words(self.query):
+            raise InvalidRequestError("q: give at least one word to search for")
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    offset: int
+    limit: int
+    has_more: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "offset": self.offset,
+            "limit": self.limit,
+            "has_more": self.has_more,
+            "next_offset": self.offset + self.limit if self.has_more else None,
+        }
+
+
+def _category_condition(category: str) -> ColumnElement[bool]:
+    return or_(AllegationRow.category == category, AllegationRow.category.like(f"{category}/%"))
+
+
+def _allegation_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.officer is not None:
+        conditions.append(AllegationRow.officer_id == filters.officer)
+    if filters.category is not None:
+        conditions.append(_category_condition(filters.category))
+    if filters.status is not None:
+        conditions.append(AllegationRow.status == filters.status)
+    if filters.overdue:
+        conditions.append(AllegationRow.status != "closed")
+        conditions.append(AllegationRow.due_on < today())
+    return conditions
+
+
+def _case_conditions(filters: Filters, viewer: Viewer, search: SearchIndex) -> list[Any]:
+    conditions: list[Any] = [viewer.scope()]
+    if filters.force is not None:
+        conditions.append(IncidentRow.force_id == filters.force)
+    if filters.received_from is not None:
+        conditions.append(
+            ComplaintRow.received_at >= datetime.combine(filters.received_from, time())
+        )
+    if filters.received_to is not None:
+        conditions.append(
+            ComplaintRow.received_at < datetime.combine(filters.received_to, time.max)
+        )
+    if filters.query is not None:
+        conditions.append(ComplaintRow.id.in_(search.matching(filters.query)))
+    return conditions
+
+
+def _page(limit: int, offset: int) -> tuple[int, int]:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidRequestError(f"limit: 1 to {MAX_PAGE}")
+    if offset < 0:
+        raise InvalidRequestError("offset: 0 or more")
+    return limit, offset
+
+
+class Listings:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.search = SearchIndex(db.is_sqlite)
+
+    def cases(self, filters: Filters, viewer: Viewer, limit: int = 50, offset: int = 0) -> Page:
+        """Cases, newest report first, with a summary of their allegations."""
+        filters.check()
+        limit, offset = _page(limit, offset)
+        query = (
+            select(
+                ComplaintRow.id,
+                ComplaintRow.received_at,
+                ComplaintRow.reporter_kind,
+                ComplaintRow.organisation_id,
+                ComplaintRow.source,
+                ComplaintRow.source_id,
+                IncidentRow.force_id,
+                IncidentRow.encounter_type,
+                IncidentRow.occurred_at,
+                IncidentRow.place,
+            )
+            .join(IncidentRow, IncidentRow.id == ComplaintRow.incident_id)
+            .where(*_case_conditions(filters, viewer, self.search))
+        )
+        allegation_conditions = _allegation_conditions(filters)
+        if allegation_conditions:
+            query = query.where(
+                ComplaintRow.id.in_(
+                    select(AllegationRow.complaint_id).where(*allegation_conditions)
+                )
+            )
+        query = query.order_by(ComplaintRow.received_at.desc(), ComplaintRow.id.desc())
+        with self.db.read() as conn:
+            rows = list(conn.execute(query.limit(limit + 1).offset(offset)))
+            ids = [row.id for row in rows[:limit]]
+            by_case: dict[int, list[Allegation]] = {case_id: [] for case_id in ids}
+            for row in conn.execute(
+                select(AllegationRow)
+                .where(AllegationRow.complaint_id.in_(ids))
+                .order_by(AllegationRow.id)
+            ):
+                by_case[row.complaint_id].append(Allegation.from_row(row))
+        items = [_case_summary(row, by_case[row.id], viewer) for row in rows[:limit]]
+        return Page(items, offset, limit, len(rows) > limit)
+
+    def allegations(
+        self, filters: Filters, viewer: Viewer, limit: int = 50, offset: int = 0
+    ) -> Page:
+        """Allegations; the overdue ones (``overdue=True``) longest overdue first."""
+        filters.check()
+        limit, offset = _page(limit, offset)
+        query = (
+            select(AllegationRow, IncidentRow.force_id)
+            .join(ComplaintRow, ComplaintRow.id == AllegationRow.complaint_id)
+            .join(IncidentRow, IncidentRow.id == ComplaintRow.incident_id)
+            .where(*_case_conditions(filters, viewer, self.search))
+            .where(*_allegation_conditions(filters))
+        )
+        if filters.overdue:
+            query = query.order_by(AllegationRow.due_on, AllegationRow.id)
+        else:
+            query = query.order_by(AllegationRow.id.desc())
+        with self.db.read() as conn:
+            rows = list(conn.execute(query.limit(limit + 1).offset(offset)))
+        items = [
+            {
+                **Allegation.from_row(row).to_dict(viewer.de_identified),
+                "force": row.force_id,
+            }
+            for row in rows[:limit]
+        ]
+        return Page(items, offset, limit, len(rows) > limit)
+
+    def overdue_counts(self, viewer: Viewer, top: int = 20) -> dict[str, Any]:
+        """How many open allegations are past their due date: in all, per force, per officer."""
+        overdue = [
+            AllegationRow.status != "closed",
+            AllegationRow.due_on < today(),
+            viewer.scope(),
+        ]
+        base = (
+            select(func.count().label("n"))
+            .select_from(AllegationRow)
+            .join(ComplaintRow, ComplaintRow.id == AllegationRow.complaint_id)
+            .join(IncidentRow, IncidentRow.id == ComplaintRow.incident_id)
+            .where(*overdue)
+        )
+        with self.db.read() as conn:
+            total = conn.execute(base).scalar_one()
+            by_force = conn.execute(
+                base.add_columns(IncidentRow.force_id)
+                .group_by(IncidentRow.force_id)
+                .order_by(func.count().desc(), IncidentRow.force_id)
+            )
+            forces = [{"force": r.force_id, "overdue": r.n} for r in by_force]
+            by_officer = conn.execute(
+                base.add_columns(AllegationRow.officer_id)
+                .where(AllegationRow.officer_id.is_not(None))
+                .group_by(AllegationRow.officer_id)
+                .order_by(func.count().desc(), AllegationRow.officer_id)
+                .limit(top)
+            )
+            officers = [{"officer": r.officer_id, "overdue": r.n} for r in by_officer]
+        return {
+            "as_of": today().isoformat(),
+            "overdue": total,
+            "by_force": forces,
+            "by_officer": officers,
+        }
+
+    def officer_record(self, officer_id: int) -> dict[str, Any]:
+        """An officer's allegations with outcomes, co-accused officers, unresolved and overdue
+        counts. De-identified (no narrative or people), so every account may see it: an
+        officer's history must always be in view, whoever's case it came from."""
+        with self.db.read() as conn:
+            if (
+                conn.execute(select(OfficerRow.id).where(OfficerRow.id == officer_id)).first()
+                is None
+            ):
+                raise InvalidRequestError(f"officer: no officer {officer_id}")
+            rows = list(
+                conn.execute(
+                    select(AllegationRow, ComplaintRow.received_at)
+                    .join(ComplaintRow, ComplaintRow.id == AllegationRow.complaint_id)
+                    .where(AllegationRow.officer_id == officer_id)
+                    .order_by(ComplaintRow.received_at, AllegationRow.id)
+                )
+            )
+            cases = select(AllegationRow.complaint_id).where(AllegationRow.officer_id == officer_id)
+            co_accused = conn.execute(
+                select(AllegationRow.officer_id, func.count(AllegationRow.complaint_id.distinct()))
+                .where(
+                    AllegationRow.complaint_id.in_(cases),
+                    AllegationRow.officer_id.is_not(None),
+                    AllegationRow.officer_id != officer_id,
+                )
+                .group_by(AllegationRow.officer_id)
+                .order_by(func.count(AllegationRow.complaint_id.distinct()).desc())
+                .limit(50)
+            )
+            together = [{"officer": o, "cases": n} for o, n in co_accused]
+        allegations = [Allegation.from_row(r) for r in rows]
+        received = {r.id: as_utc(r.received_at) for r in rows}
+        return {
+            "officer": officer_id,
+            "allegations": [
+                {
+                    **a.to_dict(de_identified=True),
+                    "received_month": (received[a.id] or datetime.min).strftime("%Y-%m"),
+                }
+                for a in allegations
+            ],
+            "counts": {
+                "allegations": len(allegations),
+                "cases": len({a.complaint_id for a in allegations}),
+                "unresolved": sum(a.is_open for a in allegations),
+                "overdue": sum(a.is_overdue for a in allegations),
+                "sustained_or_upheld": sum(
+                    a.final_finding in ("sustained", "upheld") for a in allegations
+                ),
+            },
+            "co_accused": together,
+        }
+
+
+def _case_summary(row: Any, allegations: list[Allegation], viewer: Viewer) -> dict[str, Any]:
+    received = as_utc(row.received_at)
+    summary: dict[str, Any] = {
+        "id": row.id,
+        "force": row.force_id,
+        "encounter_type": row.encounter_type,
+        "received_month": received.strftime("%Y-%m") if received else None,
+        "reporter_kind": row.reporter_kind,
+        "source": row.source,
+        "source_id": row.source_id,
+        "allegations": len(allegations),
+        "open": sum(a.is_open for a in allegations),
+        "overdue": sum(a.is_overdue for a in allegations),
+        "officers": sorted({a.officer_id for a in allegations if a.officer_id is not None}),
+        "categories": sorted({a.category for a in allegations if a.category}),
+        "next_due": iso(
+            min((a.due_on for a in allegations if a.is_open and a.due_on), default=None)
+        ),
+    }
+    if not viewer.de_identified:
+        summary["received_at"] = received.isoformat() if received else None
+        summary["organisation"] = row.organisation_id
+        summary["place"] = row.place
+    return summary
