@@ -11,6 +11,7 @@ from openwitness.cases.incidents import Incidents
 from openwitness.cases.listing import Listings
 from openwitness.cases.officers import Officers
 from openwitness.cases.personal_data import load_sealer
+from openwitness.cases.reports import Reports
 from openwitness.core.config import Settings
 from openwitness.evidence.blobstore import BlobStore
 from openwitness.evidence.service import Vault
@@ -32,6 +33,7 @@ class Services:
     incidents: Incidents
     cases: Cases
     listings: Listings
+    reports: Reports
 
     def close(self) -> None:
         self.log.close()
@@ -51,9 +53,10 @@ def _build(settings: Settings, signer: Signer) -> Services:
         no_sealed_data = conn.exec_driver_sql("SELECT count(*) FROM person").scalar_one() == 0
     sealer = load_sealer(settings, may_create=no_sealed_data)
     incidents = Incidents(db)
+    cases = Cases(db, incidents, sealer)
     return Services(
-        settings, db, log, vault, Forces(db), Accounts(db), Officers(db), incidents,
-        Cases(db, incidents, sealer), Listings(db),
+        settings, db, log, vault, Forces(db), Accounts(db), Officers(db), incidents, cases,
+        Listings(db), Reports(cases, vault, log, settings.intake_organisation),
     )  # fmt: skip
 
 

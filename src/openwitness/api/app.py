@@ -9,7 +9,20 @@ from fastapi import FastAPI
 
 import openwitness
 from openwitness.api import errors
-from openwitness.api.routes import evidence, forces, incidents, log, officers, taxonomy, tiles
+from openwitness.api.deps import PublicRateLimit
+from openwitness.api.routes import (
+    allegations,
+    cases,
+    evidence,
+    forces,
+    incidents,
+    log,
+    officers,
+    people,
+    reports,
+    taxonomy,
+    tiles,
+)
 from openwitness.core.config import Settings
 from openwitness.services import open_services
 
@@ -30,12 +43,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.public_rate_limit = PublicRateLimit(services.settings.public_rate_per_minute)
     errors.install(app)
     app.include_router(evidence.router)
     app.include_router(log.router)
     app.include_router(forces.router)
     app.include_router(officers.router)
     app.include_router(incidents.router)
+    app.include_router(cases.router)
+    app.include_router(allegations.router)
+    app.include_router(people.router)
+    app.include_router(reports.router)
     app.include_router(taxonomy.router)
     app.include_router(tiles.router)
     return app

@@ -7,8 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from openwitness.accounts.service import Account, AuthenticationFailed, Role
+from openwitness.cases.access import Viewer
 from openwitness.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `witness token create`.")
@@ -54,3 +58,36 @@ def require(*roles: Role) -> Callable[[Account], Account]:
 
 
 AdminDep = Annotated[Account, Depends(require(Role.ADMIN))]
+Reader = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER, Role.ANALYST))]
+Editor = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER))]
+
+
+def viewer(account: Account) -> Viewer:
+    return Viewer(account.username, account.role.value, account.organisation_id)
+
+
+class PublicRateLimit:
+    """Requests a client address may make a minute to the public report routes.
+
+    In memory, per server process: enough to slow a brute-force or flooding client on one
+    machine; a deployment behind a proxy must pass the client address through (uvicorn's
+    ``--forwarded-allow-ips``) or every client shares one budget.
+    """
+
+    def __init__(self, per_minute: int) -> None:
+        self._rate = RateLimitItemPerMinute(per_minute)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, client: str) -> None:
+        if not self._limiter.hit(self._rate, "public", client):
+            raise HTTPException(
+                status_code=429,
+                detail="too many requests from this address: try again in a minute",
+                headers={"Retry-After": "60"},
+            )
+
+
+def public_rate_limit(request: Request) -> None:
+    """A dependency: counts this request against the client address's budget (429 beyond)."""
+    limit: PublicRateLimit = request.app.state.public_rate_limit
+    limit.check(request.client.host if request.client else "unknown")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from openwitness.cases.history import record_change
 from openwitness.cases.outcomes import (
@@ -85,7 +85,8 @@ class Allegation:
     source_detail: dict[str, Any] | None
 
     @classmethod
-    def from_row(cls, row: Row[Any] | AllegationRow) -> Allegation:
+    def from_row(cls, row: Any) -> Allegation:
+        """From a result row (or ORM object) with at least the allegation columns."""
         return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
 
     @property
@@ -223,6 +224,8 @@ def _validated(current: Allegation, changes: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidRequestError(f"{name}: a date (YYYY-MM-DD)")
             if value > today():
                 raise InvalidRequestError(f"{name}: {value.isoformat()} is in the future")
+    if "status" in changes and changes["status"] is None:
+        raise InvalidRequestError("status: cannot be cleared")
     if changes.get("category") is not None:
         check_category(changes["category"])
     _check_text("next_action", changes.get("next_action"), 300)

@@ -24,7 +24,7 @@ from openwitness.cases.allegations import (
     open_for_officer,
     update_allegation,
 )
-from openwitness.cases.history import record_change
+from openwitness.cases.history import history, record_change
 from openwitness.cases.incidents import Incident, Incidents, NewIncident, insert_incident
 from openwitness.cases.personal_data import Sealer, check_details
 from openwitness.core.clock import as_utc, iso, now, today
@@ -146,6 +146,10 @@ def _check_case(new: NewCase) -> datetime:
         raise InvalidRequestError("pseudonym: a pseudonymous report needs a pseudonym")
     if new.pseudonym is not None and len(new.pseudonym) > 100:
         raise InvalidRequestError("pseudonym: at most 100 characters")
+    for person in new.people:
+        if person.role not in PERSON_ROLES:
+            raise InvalidRequestError(f"people.role: one of {', '.join(PERSON_ROLES)}")
+        check_details(person.details)
     if new.reporter_kind == "named" and not any(
         p.role == "complainant" and (p.details.get("name") or "").strip() for p in new.people
     ):
@@ -157,10 +161,6 @@ def _check_case(new: NewCase) -> datetime:
             raise InvalidRequestError("reported_to.reference: 1 to 100 characters")
         if sent.on is not None and sent.on > today():
             raise InvalidRequestError(f"reported_to.on: {sent.on.isoformat()} is in the future")
-    for person in new.people:
-        if person.role not in PERSON_ROLES:
-            raise InvalidRequestError(f"people.role: one of {', '.join(PERSON_ROLES)}")
-        check_details(person.details)
     received = new.received_at or now()
     if received.tzinfo is None:
         raise InvalidRequestError("received_at: give a time zone")
@@ -380,6 +380,14 @@ class Cases:
         if not viewer.may_see(case.organisation_id, case.source):
             raise NotFoundError(f"no case {case_id}")
         return case.to_dict(viewer, self.sealer)
+
+    def history(self, case_id: int) -> list[dict[str, Any]]:
+        """Every change to the case and its allegations, oldest first."""
+        case = self._load(case_id)
+        changes = history(self.db, "case", case_id)
+        for allegation in case.allegations:
+            changes += history(self.db, "allegation", allegation.id)
+        return sorted(changes, key=lambda change: str(change["at"]))
 
     def by_follow_up(self, token: str) -> Case:
         with self.db.read() as conn:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from openwitness.accounts.service import Account, Role
-from openwitness.api.deps import ServicesDep, require
+from openwitness.accounts.service import Role
+from openwitness.api.deps import Editor, Reader, ServicesDep
 from openwitness.cases.incidents import NewIncident
 from openwitness.core.errors import NotFoundError
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
-
-Reader = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER, Role.ANALYST))]
-Editor = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER))]
 
 
 class OfficerRole(BaseModel):

@@ -5,17 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from openwitness.accounts.service import Account, Role
-from openwitness.api.deps import ServicesDep, require
+from openwitness.api.deps import Editor, Reader, ServicesDep
 from openwitness.cases.history import history
 
 router = APIRouter(prefix="/api/v1/officers", tags=["officers"])
-
-Reader = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER, Role.ANALYST))]
-Editor = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER))]
 
 
 class NewOfficer(BaseModel):
@@ -58,6 +54,13 @@ def add_officer(body: NewOfficer, services: ServicesDep, editor: Editor) -> dict
 def get_officer(officer_id: int, services: ServicesDep, _reader: Reader) -> dict[str, Any]:
     officer = services.officers.get(officer_id)
     return {**officer.to_dict(), "changes": history(services.db, "officer", officer_id)}
+
+
+@router.get("/{officer_id}/record")
+def officer_record(officer_id: int, services: ServicesDep, _reader: Reader) -> dict[str, Any]:
+    """All the officer's allegations with outcomes, co-accused officers, unresolved and
+    overdue counts; de-identified, so every account sees an officer's whole history."""
+    return services.listings.officer_record(officer_id)
 
 
 @router.post("/{officer_id}/identifiers")

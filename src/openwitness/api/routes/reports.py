@@ -1,0 +1,38 @@
+"""/api/v1/reports: anyone may report an encounter and follow it up with a secret token.
+
+Both routes are public and rate-limited per client address; evidence is lodged first with
+``POST /api/v1/evidence`` and named here by its sha256.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from openwitness.api.deps import ServicesDep, public_rate_limit
+from openwitness.cases.forms import ReportForm
+
+router = APIRouter(
+    prefix="/api/v1/reports", tags=["reports"], dependencies=[Depends(public_rate_limit)]
+)
+
+
+class FollowUp(BaseModel):
+    token: Annotated[str, Field(max_length=100, description="The token given with the report")]
+
+
+@router.post("", status_code=201)
+def submit_report(body: ReportForm, services: ServicesDep) -> dict[str, Any]:
+    """Report an encounter. The answer holds the follow-up token, shown only this once, and
+    the report's receipt: every evidence item's own tlog-proof receipt."""
+    case, token, receipt = services.reports.submit(body.to_new_case())
+    return {"case": case.id, "follow_up_token": token, "receipt": receipt}
+
+
+@router.post("/follow-up")
+def follow_up(body: FollowUp, services: ServicesDep) -> dict[str, Any]:
+    """Progress and outcomes of the report this token belongs to (sent in the body, so it
+    stays out of URLs and access logs)."""
+    return services.reports.follow_up(body.token)

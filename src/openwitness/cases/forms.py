@@ -1,0 +1,161 @@
+"""The shapes in which cases, allegations and outcomes arrive, as JSON from the API or a file
+given to the CLI: one definition, so both interfaces accept exactly the same thing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from openwitness.cases.allegations import NewAllegation
+from openwitness.cases.complaints import NewCase, NewPerson, ReportedTo
+from openwitness.cases.incidents import NewIncident
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OfficerInIncident(_Form):
+    officer: int
+    role: str = Field(default="involved", max_length=100)
+
+
+class ReportedToForm(_Form):
+    body: str = Field(description="force-psd, iopc, pirc, poni or other")
+    reference: str | None = Field(default=None, description="The reference number they gave")
+    on: date | None = None
+
+
+class PersonForm(_Form):
+    role: str = Field(description="complainant or witness")
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    date_of_birth: str | None = None
+    ethnicity: str | None = None
+    gender: str | None = None
+    notes: str | None = None
+
+    def to_new(self) -> NewPerson:
+        return NewPerson(self.role, self.model_dump(exclude={"role"}, exclude_none=True))
+
+
+class AllegationForm(_Form):
+    officer: int | None = Field(default=None, description="Officer id; omit if unidentified")
+    category: str | None = Field(default=None, description="Taxonomy id (GET /api/v1/taxonomy)")
+    next_action: str | None = None
+    due_on: date | None = Field(default=None, description="Default: 14 days after receipt")
+
+    def to_new(self) -> NewAllegation:
+        return NewAllegation(self.officer, self.category, self.next_action, self.due_on)
+
+
+class IncidentForm(_Form):
+    force: str
+    occurred_at: datetime = Field(description="With a time zone, e.g. 2025-06-01T14:30:00+01:00")
+    place: str
+    encounter_type: str
+    narrative: str
+    latitude: float | None = None
+    longitude: float | None = None
+    evidence: list[str] = Field(default_factory=list, description="sha256 of vault items")
+
+    def to_new(self, officers: tuple[tuple[int, str], ...] = ()) -> NewIncident:
+        return NewIncident(
+            self.force,
+            self.occurred_at,
+            self.place,
+            self.encounter_type,
+            self.narrative,
+            self.latitude,
+            self.longitude,
+            tuple(self.evidence),
+            officers,
+        )
+
+
+class CaseForm(IncidentForm):
+    officers: list[OfficerInIncident] = Field(default_factory=list)
+    reporter_kind: str = Field(default="named", description="named, pseudonymous or anonymous")
+    pseudonym: str | None = None
+    received_at: datetime | None = Field(default=None, description="Default: now")
+    reported_to: list[ReportedToForm] = Field(default_factory=list)
+    people: list[PersonForm] = Field(default_factory=list)
+    allegations: list[AllegationForm] = Field(default_factory=list)
+
+    def to_new_case(self) -> NewCase:
+        officers = tuple((o.officer, o.role) for o in self.officers)
+        return NewCase(
+            incident=self.to_new(officers),
+            reporter_kind=self.reporter_kind,
+            pseudonym=self.pseudonym,
+            reported_to=tuple(ReportedTo(r.body, r.reference, r.on) for r in self.reported_to),
+            people=tuple(p.to_new() for p in self.people),
+            allegations=tuple(a.to_new() for a in self.allegations),
+            received_at=self.received_at,
+        )
+
+
+class ReportForm(IncidentForm):
+    """What a member of the public sends, with or without an account: no officer ids, no
+    allegations (caseworkers record those when they assess the report)."""
+
+    reporter_kind: str = Field(default="anonymous", description="named, pseudonymous, anonymous")
+    pseudonym: str | None = None
+    reported_to: list[ReportedToForm] = Field(default_factory=list)
+    people: list[PersonForm] = Field(default_factory=list)
+    officer_description: str | None = Field(
+        default=None, max_length=500, description="Collar numbers, descriptions, vehicles"
+    )
+
+    def to_new_case(self) -> NewCase:
+        narrative = self.narrative
+        if self.officer_description:
+            narrative += f"\n\nOfficers: {self.officer_description}"
+        incident = self.model_copy(update={"narrative": narrative}).to_new()
+        return NewCase(
+            incident=incident,
+            reporter_kind=self.reporter_kind,
+            pseudonym=self.pseudonym,
+            reported_to=tuple(ReportedTo(r.body, r.reference, r.on) for r in self.reported_to),
+            people=tuple(p.to_new() for p in self.people),
+            allegations=(
+                NewAllegation(next_action="assess the report and record its allegations"),
+            ),
+        )
+
+
+class OutcomeForm(_Form):
+    """A change to an allegation; fields left out stay as they are, null clears one."""
+
+    officer: int | None = None
+    category: str | None = None
+    status: str | None = Field(
+        default=None, description="received, assessed, under-investigation or closed"
+    )
+    handling: str | None = Field(
+        default=None, description="outside-schedule-3, schedule-3 or referred-to-iopc"
+    )
+    recommended_finding: str | None = None
+    final_finding: str | None = None
+    recommended_result: str | None = None
+    final_result: str | None = None
+    recommended_on: date | None = None
+    decided_on: date | None = None
+    closed_on: date | None = None
+    outcome_notified_on: date | None = Field(
+        default=None, description="Starts the 28 days in which the complainant may ask for a review"
+    )
+    review_requested_on: date | None = None
+    review_outcome: str | None = None
+    next_action: str | None = None
+    due_on: date | None = None
+
+    def changes(self) -> dict[str, Any]:
+        given = self.model_dump(exclude_unset=True)
+        if "officer" in given:
+            given["officer_id"] = given.pop("officer")
+        return given
