@@ -6,6 +6,7 @@ non-public can ship without an authorisation test.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from openwitness.accounts.service import Role
 from openwitness.api.app import create_app
+from openwitness.cases.forms import CaseForm
 from openwitness.cases.incidents import NewIncident
 from openwitness.services import Services
 
@@ -32,10 +34,22 @@ PUBLIC = {
     ("GET", "/api/v1/forces"),
     ("GET", "/api/v1/forces/{force_id}"),
     ("GET", "/api/v1/taxonomy"),
+    ("POST", "/api/v1/reports"),  # anyone may report (rate-limited, tests/api/test_api_reports.py)
+    ("POST", "/api/v1/reports/follow-up"),  # needs the report's secret token
     ("GET", "/checkpoint"),
     ("GET", "/tile/entries/{path}"),
     ("GET", "/tile/{level}/{path}"),
 }
+
+CASE = {
+    "force": "kent",
+    "occurred_at": "2025-01-01T10:00:00Z",
+    "place": "High Street",
+    "encounter_type": "other",
+    "narrative": "Test",
+}
+#: Personal details of the case the fixture makes; no analyst response or log line may hold them
+SECRETS = ("Perdita Private", "07700 900999", "perdita@example.org")
 
 #: (method, path) -> (roles allowed, a request that is valid for an allowed role)
 EVERY_ROLE = {Role.ADMIN, Role.CASEWORKER, Role.ANALYST}
@@ -63,6 +77,24 @@ PROTECTED: dict[tuple[str, str], tuple[set[Role], dict[str, Any]]] = {
     ("GET", "/api/v1/incidents/{incident_id}"): (EVERY_ROLE, {}),
     # Each editor merges a different record (a record can be merged only once).
     ("POST", "/api/v1/officers/{officer_id}/merge"): (EDITORS, {"json": {"other": "per-role"}}),
+    ("GET", "/api/v1/officers/{officer_id}/record"): (EVERY_ROLE, {}),
+    ("GET", "/api/v1/cases"): (EVERY_ROLE, {}),
+    ("POST", "/api/v1/cases"): (EDITORS, {"json": {**CASE, "reporter_kind": "anonymous"}}),
+    ("GET", "/api/v1/cases/{case_id}"): (EVERY_ROLE, {}),
+    ("GET", "/api/v1/cases/{case_id}/history"): (EDITORS, {}),
+    ("POST", "/api/v1/cases/{case_id}/allegations"): (EDITORS, {"json": {"category": "other"}}),
+    ("POST", "/api/v1/cases/{case_id}/people"): (
+        EDITORS,
+        {"json": {"role": "witness", "name": "Wren Witness"}},
+    ),
+    ("POST", "/api/v1/cases/{case_id}/assign"): (
+        {Role.ADMIN},
+        {"json": {"organisation": "law-centre"}},
+    ),
+    ("GET", "/api/v1/allegations"): (EVERY_ROLE, {}),
+    ("GET", "/api/v1/allegations/overdue"): (EVERY_ROLE, {}),
+    ("PATCH", "/api/v1/allegations/{allegation_id}"): (EDITORS, {"json": {"status": "assessed"}}),
+    ("POST", "/api/v1/people/{person_id}/erase"): ({Role.ADMIN}, {"json": {"reason": "test"}}),
     ("POST", "/api/v1/forces"): (
         {Role.ADMIN},
         {"json": {"id": "us-nypd", "name": "New York City Police Department", "country": "US"}},
@@ -82,6 +114,13 @@ def client(services: Services) -> Iterator[tuple[TestClient, dict[Role, str]]]:
         services.officers.add("kent", {"collar": collar}, "setup")
     incident = NewIncident("kent", datetime(2025, 1, 1, tzinfo=UTC), "Here", "other", "Test")
     services.incidents.add(incident, "setup", "law-centre")  # the caseworker's organisation
+    form = CaseForm.model_validate({
+        **CASE, "narrative": "Perdita Private was searched",
+        "people": [{"role": "complainant", "name": SECRETS[0], "phone": SECRETS[1],
+                    "email": SECRETS[2]}],
+        "allegations": [{"officer": 1, "category": "use-of-force"}],
+    })  # fmt: skip
+    services.cases.add(form.to_new_case(), "setup", "law-centre")  # case 1, person 1
     with TestClient(create_app(services.settings)) as test_client:
         yield test_client, tokens
 
@@ -104,7 +143,8 @@ def test_protected_routes_with_every_role(
 ) -> None:
     test_client, tokens = client
     allowed, request = PROTECTED[(method, path)]
-    path = path.replace("{officer_id}", "1").replace("{incident_id}", "1")
+    for name in ("officer_id", "incident_id", "case_id", "allegation_id", "person_id"):
+        path = path.replace(f"{{{name}}}", "1")
     anonymous = test_client.request(method, path, **request)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Bearer"
@@ -138,3 +178,27 @@ def test_a_revoked_token_stops_working(
     )
     assert response.status_code == 401
     assert test_client.get("/api/v1/forces/us-lapd").status_code == 404
+
+
+def test_personal_data_never_reaches_analysts_or_the_logs(
+    client: tuple[TestClient, dict[Role, str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every readable route, as an analyst: no complainant's details, no narrative."""
+    test_client, tokens = client
+    caplog.set_level(logging.DEBUG)
+    analyst = {"Authorization": f"Bearer {tokens[Role.ANALYST]}"}
+    caseworker = {"Authorization": f"Bearer {tokens[Role.CASEWORKER]}"}
+    seen = []
+    for method, path in sorted(PROTECTED):
+        if method != "GET":
+            continue
+        for name in ("officer_id", "incident_id", "case_id", "allegation_id", "person_id"):
+            path = path.replace(f"{{{name}}}", "1")
+        for headers in (analyst, caseworker):
+            seen.append((headers is analyst, test_client.get(path, headers=headers).text))
+    caseworker_view = "".join(text for is_analyst, text in seen if not is_analyst)
+    assert all(secret in caseworker_view for secret in SECRETS)  # the check can fail
+    analyst_view = "".join(text for is_analyst, text in seen if is_analyst)
+    for secret in (*SECRETS, "Perdita"):
+        assert secret not in analyst_view
+        assert secret not in caplog.text

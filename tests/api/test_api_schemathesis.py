@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 import schemathesis
@@ -14,6 +15,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from openwitness.api.app import create_app
+from openwitness.cases.forms import CaseForm
 from openwitness.ledger import merkle
 from openwitness.ledger.entry import parse_entry
 from openwitness.ledger.verify import file_sha256
@@ -44,6 +46,20 @@ OPERATIONS = {
     "GET /api/v1/officers/{officer_id}",
     "POST /api/v1/officers/{officer_id}/identifiers",
     "POST /api/v1/officers/{officer_id}/merge",
+    "GET /api/v1/officers/{officer_id}/record",
+    "GET /api/v1/cases",
+    "POST /api/v1/cases",
+    "GET /api/v1/cases/{case_id}",
+    "GET /api/v1/cases/{case_id}/history",
+    "POST /api/v1/cases/{case_id}/allegations",
+    "POST /api/v1/cases/{case_id}/people",
+    "POST /api/v1/cases/{case_id}/assign",
+    "GET /api/v1/allegations",
+    "GET /api/v1/allegations/overdue",
+    "PATCH /api/v1/allegations/{allegation_id}",
+    "POST /api/v1/people/{person_id}/erase",
+    "POST /api/v1/reports",
+    "POST /api/v1/reports/follow-up",
     "GET /checkpoint",
     "GET /tile/entries/{path}",
     "GET /tile/{level}/{path}",
@@ -59,13 +75,33 @@ BOUNDARY_INTEGERS = [0, 1, 2, 3, 4, 2**31, 2**63 - 1, 2**63, 2**64, 10**30]
 
 @pytest.fixture
 def app(sqlite_services: Services) -> Iterator[FastAPI]:
-    """The app over a log that already holds a few real files."""
+    """The app over a log that already holds a few real files, and one case (id 1) that an
+    admin token (sent with every request, so protected routes are fuzzed past the 401) may
+    act on."""
     shas = []
     for file in FILES:
         require_shared(file)
         shas.append(sqlite_services.vault.ingest_file(file).record.sha256)
-    application = create_app(sqlite_services.settings)
+    accounts = sqlite_services.accounts
+    accounts.create("fuzz-admin", "correct horse battery staple", "admin")
+    officer = sqlite_services.officers.add("kent", {"collar": "1"}, "setup")
+    case = CaseForm.model_validate(
+        {
+            "force": "kent",
+            "occurred_at": "2025-01-01T10:00:00Z",
+            "place": "High Street",
+            "encounter_type": "other",
+            "narrative": "Fuzzed",
+            "reporter_kind": "anonymous",
+            "people": [{"role": "witness", "name": "W"}],
+            "allegations": [{"officer": officer.id, "category": "use-of-force"}],
+        }
+    )
+    sqlite_services.cases.add(case.to_new_case(), "setup", None)
+    # The public routes' rate limit would turn most fuzzed reports into 429s.
+    application = create_app(replace(sqlite_services.settings, public_rate_per_minute=10**6))
     application.state.known_shas = shas
+    application.state.token = accounts.create_token("fuzz-admin")
     yield application
     application.state.services.close()
 
@@ -75,6 +111,13 @@ def explicit_cases(
 ) -> list[schemathesis.Case]:
     """Cases that always run: real log data, and integers at the edges of 64-bit columns."""
     path = operation.path
+    ids = [
+        name
+        for name in ("officer_id", "case_id", "allegation_id", "person_id")
+        if f"{{{name}}}" in path
+    ]
+    if ids:
+        return [operation.Case(path_parameters={ids[0]: n}) for n in (1, 2**31, 2**63)]
     if path.startswith("/api/v1/evidence/{sha256}"):
         return [operation.Case(path_parameters={"sha256": sha}) for sha in shas]
     if path == "/tile/{level}/{path}":
@@ -98,12 +141,12 @@ def explicit_cases(
     return []
 
 
-def checker(seen: Counter[int]) -> Callable[[schemathesis.Case], None]:
+def checker(seen: Counter[int], token: str) -> Callable[[schemathesis.Case], None]:
     """Send a case and fail on a 5xx (or an exception escaping the app); count statuses."""
 
     def run(case: schemathesis.Case) -> None:
         try:
-            response = case.call()
+            response = case.call(headers={"Authorization": f"Bearer {token}"})
         except Exception as exc:  # the in-process transport re-raises the app's 500s
             raise AssertionError(
                 f"{case.as_curl_command()} made the app raise {type(exc).__name__}: {exc}"
@@ -129,7 +172,7 @@ def fuzz(
         seen: Counter[int] = Counter()
         statuses[operation.label] = seen
 
-        run = checker(seen)
+        run = checker(seen, app.state.token)
         strategy = st.one_of(
             operation.as_strategy(GenerationMode.POSITIVE),
             operation.as_strategy(GenerationMode.NEGATIVE),

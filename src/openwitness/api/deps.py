@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
@@ -13,6 +13,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from openwitness.accounts.service import Account, AuthenticationFailed, Role
 from openwitness.cases.access import Viewer
+from openwitness.cases.forms import MAX_ID
 from openwitness.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `witness token create`.")
@@ -24,6 +25,8 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+#: A record id in a path: 1 to 2**31 - 1, so an absurd number is a 422, not a database error.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def current_account(

@@ -4,7 +4,7 @@ given to the CLI: one definition, so both interfaces accept exactly the same thi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,13 +12,17 @@ from openwitness.cases.allegations import NewAllegation
 from openwitness.cases.complaints import NewCase, NewPerson, ReportedTo
 from openwitness.cases.incidents import NewIncident
 
+#: Record ids are 32-bit integers in both databases; larger numbers are refused up front.
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
 
 class _Form(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class OfficerInIncident(_Form):
-    officer: int
+    officer: RecordId
     role: str = Field(default="involved", max_length=100)
 
 
@@ -44,7 +48,7 @@ class PersonForm(_Form):
 
 
 class AllegationForm(_Form):
-    officer: int | None = Field(default=None, description="Officer id; omit if unidentified")
+    officer: RecordId | None = Field(default=None, description="Officer id; omit if unidentified")
     category: str | None = Field(default=None, description="Taxonomy id (GET /api/v1/taxonomy)")
     next_action: str | None = None
     due_on: date | None = Field(default=None, description="Default: 14 days after receipt")
@@ -77,8 +81,14 @@ class IncidentForm(_Form):
         )
 
 
-class CaseForm(IncidentForm):
+class IncidentWithOfficersForm(IncidentForm):
     officers: list[OfficerInIncident] = Field(default_factory=list)
+
+    def to_new_incident(self) -> NewIncident:
+        return self.to_new(tuple((o.officer, o.role) for o in self.officers))
+
+
+class CaseForm(IncidentWithOfficersForm):
     reporter_kind: str = Field(default="named", description="named, pseudonymous or anonymous")
     pseudonym: str | None = None
     received_at: datetime | None = Field(default=None, description="Default: now")
@@ -87,9 +97,8 @@ class CaseForm(IncidentForm):
     allegations: list[AllegationForm] = Field(default_factory=list)
 
     def to_new_case(self) -> NewCase:
-        officers = tuple((o.officer, o.role) for o in self.officers)
         return NewCase(
-            incident=self.to_new(officers),
+            incident=self.to_new_incident(),
             reporter_kind=self.reporter_kind,
             pseudonym=self.pseudonym,
             reported_to=tuple(ReportedTo(r.body, r.reference, r.on) for r in self.reported_to),
@@ -131,7 +140,7 @@ class ReportForm(IncidentForm):
 class OutcomeForm(_Form):
     """A change to an allegation; fields left out stay as they are, null clears one."""
 
-    officer: int | None = None
+    officer: RecordId | None = None
     category: str | None = None
     status: str | None = Field(
         default=None, description="received, assessed, under-investigation or closed"

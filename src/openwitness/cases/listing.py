@@ -26,6 +26,7 @@ from openwitness.storage.models import Officer as OfficerRow
 from openwitness.storage.search import SearchIndex, words
 
 MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,8 @@ def _case_conditions(filters: Filters, viewer: Viewer, search: SearchIndex) -> l
 def _page(limit: int, offset: int) -> tuple[int, int]:
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidRequestError(f"limit: 1 to {MAX_PAGE}")
-    if offset < 0:
-        raise InvalidRequestError("offset: 0 or more")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidRequestError(f"offset: 0 to {MAX_OFFSET}")
     return limit, offset
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from openwitness.api.deps import Editor, Reader, ServicesDep, viewer
+from openwitness.api.deps import Editor, IdPath, Reader, ServicesDep, viewer
 from openwitness.api.routes.cases import FiltersDep, Limit, Offset
 from openwitness.cases.forms import OutcomeForm
 
@@ -29,7 +29,7 @@ def overdue(services: ServicesDep, reader: Reader) -> dict[str, Any]:
 
 @router.patch("/{allegation_id}")
 def record_outcome(
-    allegation_id: int, body: OutcomeForm, services: ServicesDep, editor: Editor
+    allegation_id: IdPath, body: OutcomeForm, services: ServicesDep, editor: Editor
 ) -> dict[str, Any]:
     """Change status, handling route, findings (recommended and final), results, dates, the
     review, or the next action and due date. Fields left out are unchanged."""

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from openwitness.accounts.service import Role
-from openwitness.api.deps import AdminDep, Editor, Reader, ServicesDep, viewer
-from openwitness.cases.forms import AllegationForm, CaseForm, PersonForm
-from openwitness.cases.listing import Filters
+from openwitness.api.deps import AdminDep, Editor, IdPath, Reader, ServicesDep, viewer
+from openwitness.cases.forms import MAX_ID, AllegationForm, CaseForm, PersonForm
+from openwitness.cases.listing import MAX_OFFSET, MAX_PAGE, Filters
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 def filters(
     reader: Reader,
     force: str | None = None,
-    officer: int | None = None,
+    officer: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     category: Annotated[str | None, Query(description="Includes its subcategories")] = None,
     status: Annotated[str | None, Query(description="An allegation's status")] = None,
     received_from: date | None = None,
@@ -38,8 +38,8 @@ def filters(
 
 
 FiltersDep = Annotated[Filters, Depends(filters)]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 class Assignment(BaseModel):
@@ -62,14 +62,14 @@ def add_case(body: CaseForm, services: ServicesDep, editor: Editor) -> dict[str,
 
 
 @router.get("/{case_id}")
-def get_case(case_id: int, services: ServicesDep, reader: Reader) -> dict[str, Any]:
+def get_case(case_id: IdPath, services: ServicesDep, reader: Reader) -> dict[str, Any]:
     """In full to admins and the owning organisation's caseworkers (people's details only to
     the latter); de-identified to analysts; 404 to other organisations."""
     return services.cases.view(case_id, viewer(reader))
 
 
 @router.get("/{case_id}/history")
-def case_history(case_id: int, services: ServicesDep, editor: Editor) -> list[dict[str, Any]]:
+def case_history(case_id: IdPath, services: ServicesDep, editor: Editor) -> list[dict[str, Any]]:
     """Every change to the case and its allegations: who, when, before and after."""
     services.cases.view(case_id, viewer(editor))  # 404 for another organisation's case
     return services.cases.history(case_id)
@@ -77,7 +77,7 @@ def case_history(case_id: int, services: ServicesDep, editor: Editor) -> list[di
 
 @router.post("/{case_id}/allegations", status_code=201)
 def add_allegation(
-    case_id: int, body: AllegationForm, services: ServicesDep, editor: Editor
+    case_id: IdPath, body: AllegationForm, services: ServicesDep, editor: Editor
 ) -> dict[str, Any]:
     """Add an allegation; the answer lists the officer's earlier unresolved allegations."""
     allegation, earlier = services.cases.add_allegation(case_id, body.to_new(), viewer(editor))
@@ -89,7 +89,7 @@ def add_allegation(
 
 @router.post("/{case_id}/people", status_code=201)
 def add_person(
-    case_id: int, body: PersonForm, services: ServicesDep, editor: Editor
+    case_id: IdPath, body: PersonForm, services: ServicesDep, editor: Editor
 ) -> dict[str, Any]:
     """Add a complainant or witness; their details are sealed at rest."""
     person_id = services.cases.add_person(case_id, body.to_new(), viewer(editor))
@@ -98,10 +98,8 @@ def add_person(
 
 @router.post("/{case_id}/assign")
 def assign_case(
-    case_id: int, body: Assignment, services: ServicesDep, admin: AdminDep
+    case_id: IdPath, body: Assignment, services: ServicesDep, admin: AdminDep
 ) -> dict[str, Any]:
     """Hand a case (e.g. a report from the public) to an organisation."""
     services.cases.assign(case_id, body.organisation, admin.username)
     return services.cases.view(case_id, viewer(admin))
-
-

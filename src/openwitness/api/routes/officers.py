@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from openwitness.api.deps import Editor, Reader, ServicesDep
+from openwitness.api.deps import Editor, IdPath, Reader, ServicesDep
+from openwitness.cases.forms import MAX_ID
 from openwitness.cases.history import history
 
 router = APIRouter(prefix="/api/v1/officers", tags=["officers"])
@@ -31,7 +32,7 @@ class NewIdentifier(BaseModel):
 
 
 class Merge(BaseModel):
-    other: int = Field(description="The record of the same officer to fold into this one")
+    other: int = Field(ge=1, le=MAX_ID, description="The record of the same officer to fold in")
 
 
 @router.get("")
@@ -51,13 +52,13 @@ def add_officer(body: NewOfficer, services: ServicesDep, editor: Editor) -> dict
 
 
 @router.get("/{officer_id}")
-def get_officer(officer_id: int, services: ServicesDep, _reader: Reader) -> dict[str, Any]:
+def get_officer(officer_id: IdPath, services: ServicesDep, _reader: Reader) -> dict[str, Any]:
     officer = services.officers.get(officer_id)
     return {**officer.to_dict(), "changes": history(services.db, "officer", officer_id)}
 
 
 @router.get("/{officer_id}/record")
-def officer_record(officer_id: int, services: ServicesDep, _reader: Reader) -> dict[str, Any]:
+def officer_record(officer_id: IdPath, services: ServicesDep, _reader: Reader) -> dict[str, Any]:
     """All the officer's allegations with outcomes, co-accused officers, unresolved and
     overdue counts; de-identified, so every account sees an officer's whole history."""
     return services.listings.officer_record(officer_id)
@@ -65,7 +66,7 @@ def officer_record(officer_id: int, services: ServicesDep, _reader: Reader) -> d
 
 @router.post("/{officer_id}/identifiers")
 def add_identifier(
-    officer_id: int, body: NewIdentifier, services: ServicesDep, editor: Editor
+    officer_id: IdPath, body: NewIdentifier, services: ServicesDep, editor: Editor
 ) -> dict[str, Any]:
     officer = services.officers.update(
         officer_id, body.kind, body.value, editor.username, body.since
@@ -75,6 +76,6 @@ def add_identifier(
 
 @router.post("/{officer_id}/merge")
 def merge_officer(
-    officer_id: int, body: Merge, services: ServicesDep, editor: Editor
+    officer_id: IdPath, body: Merge, services: ServicesDep, editor: Editor
 ) -> dict[str, Any]:
     return services.officers.merge(officer_id, body.other, editor.username).to_dict()

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from openwitness.api.deps import AdminDep, ServicesDep
+from openwitness.api.deps import AdminDep, IdPath, ServicesDep
 
 router = APIRouter(prefix="/api/v1/people", tags=["people"])
 
@@ -18,7 +18,7 @@ class Erasure(BaseModel):
 
 @router.post("/{person_id}/erase")
 def erase_person(
-    person_id: int, body: Erasure, services: ServicesDep, admin: AdminDep
+    person_id: IdPath, body: Erasure, services: ServicesDep, admin: AdminDep
 ) -> dict[str, Any]:
     """Drop a person's sealed details for good; the case keeps that someone was involved."""
     services.cases.erase_person(person_id, admin.username, body.reason)

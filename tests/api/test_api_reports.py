@@ -1,0 +1,118 @@
+"""Reports from the public against a real `witness serve`, on SQLite and PostgreSQL: evidence
+through the vault and log, the report's receipt, follow-up by token, and the rate limit."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from openwitness.api.app import create_app
+from openwitness.core.config import Settings
+from openwitness.ledger.note import parse_verifier_key
+from openwitness.ledger.receipt import parse_receipt
+from openwitness.ledger.verify import verify_receipt
+from openwitness.services import initialise
+from tests.api.test_api_server import free_port, run_witness, serving
+from tests.support import MEDIA, require_shared
+
+PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
+VIDEO = MEDIA / "contentauth__c2pa-rs/sdk/tests/fixtures/video1.mp4"
+RATE = 6
+REPORT = {
+    "force": "metropolitan",
+    "occurred_at": "2025-06-01T14:30:00+01:00",
+    "place": "Outside Brixton station",
+    "encounter_type": "stop-and-search",
+    "narrative": "Searched without grounds; the officer said nobody would believe me.",
+    "officer_description": "collar 1234, tall, beard",
+}
+
+
+def test_a_report_with_evidence_gets_a_receipt_and_a_follow_up_token(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for path in (PHOTO, VIDEO):
+        require_shared(path)
+    run_witness(settings, "init", "--origin", "reports.test/log")
+    svc, _ = initialise(settings)
+    svc.accounts.add_organisation("law-centre", "Law Centre")
+    svc.close()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("OPENWITNESS_PUBLIC_RATE_PER_MINUTE", str(RATE))
+    monkeypatch.setenv("OPENWITNESS_INTAKE_ORG", "law-centre")
+    with serving(settings, tmp_path / "server.log", "--port", str(port), base=base):
+        shas = []
+        for path in (VIDEO, PHOTO):
+            lodged = httpx.post(f"{base}/api/v1/evidence", content=path.read_bytes())
+            assert lodged.status_code == 201, lodged.text
+            shas.append(lodged.json()["evidence"]["sha256"])
+        named = {
+            **REPORT,
+            "reporter_kind": "named",
+            "evidence": shas,
+            "people": [{"role": "complainant", "name": "Zora Quill", "phone": "07700 900555"}],
+        }
+        made = httpx.post(f"{base}/api/v1/reports", json=named)
+        assert made.status_code == 201, made.text
+        body = made.json()
+        token = body["follow_up_token"]
+        receipt = body["receipt"]
+        assert [item["sha256"] for item in receipt["items"]] == sorted(shas)
+        key = parse_verifier_key(settings.verifier_key_path.read_text().strip())
+        by_sha = {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in (VIDEO, PHOTO)}
+        for item in receipt["items"]:
+            source = by_sha[item["sha256"]]
+            verified = verify_receipt(parse_receipt(item["tlog_proof"]), key, source)
+            assert verified.entry.sha256 == item["sha256"]
+
+        status = httpx.post(f"{base}/api/v1/reports/follow-up", json={"token": token})
+        assert status.status_code == 200, status.text
+        followed = status.json()
+        assert followed["case"] == body["case"]
+        assert followed["allegations"][0]["status"] == "received"
+        assert len(followed["receipt"]["items"]) == 2
+        assert "Zora" not in status.text  # the token shows progress, not personal data
+        wrong = httpx.post(f"{base}/api/v1/reports/follow-up", json={"token": "owf_guess"})
+        assert wrong.status_code == 404
+
+        bad = httpx.post(f"{base}/api/v1/reports", json={**REPORT, "force": "atlantis"})
+        assert bad.status_code == 400 and "force" in bad.json()["detail"]
+        # RATE requests a minute per address: 4 made so far, so 2 more pass, then 429.
+        answers = [
+            httpx.post(f"{base}/api/v1/reports/follow-up", json={"token": token}) for _ in range(3)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert answers[-1].headers["retry-after"] == "60"
+    log = (tmp_path / "server.log").read_text(errors="replace")
+    assert "Zora" not in log and "07700" not in log and token not in log
+
+    svc, _ = initialise(settings)
+    try:
+        case = svc.cases.get(body["case"])
+        assert case.organisation_id == "law-centre" and case.reporter_kind == "named"
+        assert "collar 1234" in case.incident.narrative
+        assert case.allegations[0].next_action == "assess the report and record its allegations"
+    finally:
+        svc.close()
+
+
+@pytest.mark.parametrize("kind", ["pseudonymous", "anonymous"])
+def test_a_report_without_a_name(settings: Settings, kind: str) -> None:
+    svc, _ = initialise(settings, "reports.test/log")
+    svc.close()
+    body = {**REPORT, "reporter_kind": kind}
+    with TestClient(create_app(settings)) as client:
+        if kind == "pseudonymous":
+            refused = client.post("/api/v1/reports", json=body)
+            assert refused.status_code == 400 and "pseudonym" in refused.json()["detail"]
+            body["pseudonym"] = "Brixton Mum"
+        made = client.post("/api/v1/reports", json=body)
+        assert made.status_code == 201, made.text
+        assert made.json()["receipt"]["items"] == []
+        extra = client.post("/api/v1/reports", json={**body, "allegations": []})
+        assert extra.status_code == 422  # the public form takes no allegations or officer ids
