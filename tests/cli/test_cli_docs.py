@@ -28,7 +28,7 @@ COMMANDS = command_paths(typer.main.get_command(app))
 
 def test_the_command_tree_is_what_the_readme_describes() -> None:
     assert ("evidence", "add") in COMMANDS and ("log", "proof", "consistency") in COMMANDS
-    assert len(COMMANDS) == 24
+    assert len(COMMANDS) == 33
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
@@ -44,3 +44,16 @@ def test_ci_runs_the_readme_test_command() -> None:
     blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
     test_command = next(b for b in blocks if "pytest" in b)
     assert test_command in (REPO / ".ci" / "run").read_text().splitlines()
+
+
+def test_the_command_tree_loads_without_the_database_layer() -> None:
+    """Commands import the core when they run, so `witness verify` starts without SQLAlchemy,
+    PyAV or pydantic (a structural check; timings are in bench/)."""
+    import subprocess
+    import sys
+
+    probe = "import sys, openwitness.cli.main; print(sorted({'sqlalchemy', 'av', 'pydantic'} & set(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

@@ -7,15 +7,16 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import BaseModel, ValidationError
 
-from openwitness.cases.access import Viewer
-from openwitness.cases.forms import AllegationForm, CaseForm, OutcomeForm
-from openwitness.cases.listing import Filters
 from openwitness.cli.common import console, err_console, fail, services
+
+if TYPE_CHECKING:  # the core is imported inside the commands, so `witness verify` starts fast
+    from pydantic import BaseModel
+
+    from openwitness.cases.access import Viewer
 
 app = typer.Typer(
     help="Cases: reports, allegations, outcomes and the follow-up clock.", no_args_is_help=True
@@ -23,6 +24,8 @@ app = typer.Typer(
 
 
 def _operator() -> Viewer:
+    from openwitness.cases.access import Viewer
+
     return Viewer.operator(f"cli:{getpass.getuser()}")
 
 
@@ -35,10 +38,12 @@ def _date(option: str, value: str | None) -> date | None:
         fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
 
 
-F = TypeVar("F", bound=BaseModel)
+F = TypeVar("F", bound="BaseModel")
 
 
 def _form(model: type[F], data: Any) -> F:
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -67,6 +72,8 @@ def add(
         data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         fail(f"{file}: not readable JSON ({exc})")
+    from openwitness.cases.forms import CaseForm
+
     form = _form(CaseForm, data)
     with services() as svc:
         case, _ = svc.cases.add(form.to_new_case(), _operator().name, org)
@@ -81,6 +88,8 @@ def show(
     ] = False,
 ) -> None:
     """A case in full; people's details stay sealed unless --personal-data is given."""
+    from openwitness.cases.access import Viewer
+
     viewer = _operator() if personal_data else Viewer(_operator().name, "admin")
     with services() as svc:
         _print(svc.cases.view(case_id, viewer))
@@ -101,6 +110,8 @@ def list_cases(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
 ) -> None:
     """Find cases, newest first."""
+    from openwitness.cases.listing import Filters
+
     filters = Filters(
         force,
         officer,
@@ -135,6 +146,8 @@ def add_allegation(
     due: Annotated[str | None, typer.Option(help="When it is due (YYYY-MM-DD).")] = None,
 ) -> None:
     """Add an allegation; warns when the officer has earlier unresolved allegations."""
+    from openwitness.cases.forms import AllegationForm
+
     form = _form(
         AllegationForm,
         {
@@ -174,6 +187,8 @@ def outcome(
         if not sep:
             fail(f"{change!r} is not FIELD=VALUE")
         data[field] = value or None
+    from openwitness.cases.forms import OutcomeForm
+
     form = _form(OutcomeForm, data)
     with services() as svc:
         updated = svc.cases.update_allegation(allegation_id, form.changes(), _operator())
@@ -185,6 +200,8 @@ def overdue(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
 ) -> None:
     """Overdue allegations: counted per force and per officer, longest overdue first."""
+    from openwitness.cases.listing import Filters
+
     with services() as svc:
         counts = svc.listings.overdue_counts(_operator())
         page = svc.listings.allegations(Filters(overdue=True), _operator(), limit=200)

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from openwitness.cases.incidents import NewIncident
 from openwitness.cli.common import console, fail, services
 
 app = typer.Typer(help="Police encounters: when, where, what happened.", no_args_is_help=True)
@@ -39,6 +38,8 @@ def add(
         occurred = datetime.fromisoformat(at)
     except ValueError:
         fail(f"--at: {at!r} is not a date and time (e.g. 2025-06-01T14:30+01:00)")
+    from openwitness.cases.incidents import NewIncident
+
     new = NewIncident(
         force, occurred, place, encounter, narrative, lat, lon,
         tuple(evidence or ()), tuple(_officer(o) for o in officer or ()),

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from openwitness.cases.history import history
 from openwitness.cli.common import console, fail, services
 
 app = typer.Typer(help="Officer records: identifiers over time, merging.", no_args_is_help=True)
@@ -73,6 +72,8 @@ def merge(
 @app.command("show")
 def show(officer_id: Annotated[int, typer.Argument(help="Officer id.")]) -> None:
     """An officer's identifiers over time and the history of changes to the record."""
+    from openwitness.cases.history import history
+
     with services() as svc:
         officer = svc.officers.get(officer_id)
         changes = history(svc.db, "officer", officer_id)
