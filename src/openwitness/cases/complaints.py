@@ -87,7 +87,7 @@ class Case:
     organisation_id: str | None
     reporter_kind: str
     pseudonym: str | None
-    received_at: datetime
+    received_at: datetime | None  # None only for imported records that give no date
     reported_to: tuple[ReportedTo, ...]
     source: str | None
     source_id: str | None
@@ -98,7 +98,7 @@ class Case:
         return {
             "id": self.id,
             "incident": self.incident.de_identified(),
-            "received_month": self.received_at.strftime("%Y-%m"),
+            "received_month": self.received_at.strftime("%Y-%m") if self.received_at else None,
             "reporter_kind": self.reporter_kind,
             "reported_to": [r.body for r in self.reported_to],
             "source": self.source,
@@ -115,7 +115,7 @@ class Case:
             **self.de_identified(),
             "incident": self.incident.to_dict(),
             "organisation": self.organisation_id,
-            "received_at": self.received_at.isoformat(),
+            "received_at": iso(self.received_at),
             "pseudonym": self.pseudonym,
             "reported_to": [r.to_dict() for r in self.reported_to],
             "people": [_person(p, sealer if open_people else None) for p in self.people],
@@ -220,6 +220,7 @@ class Cases:
                     pseudonym=(new.pseudonym or "").strip() or None,
                     follow_up_sha256=follow_up_digest(token) if token else None,
                     received_at=received,
+                    dated_at=received,
                     reported_to=[r.to_dict() for r in new.reported_to],
                     created_at=now(),
                 )
@@ -285,7 +286,7 @@ class Cases:
         case = self._editable(case_id, viewer)
         with self.db.write() as conn:
             allegation_id = insert_allegation(
-                conn, case_id, new, viewer.name, case.received_at.date()
+                conn, case_id, new, viewer.name, (case.received_at or now()).date()
             )
             self.search.put(conn, [(case_id, search_text(conn, case_id))])
             earlier = (
@@ -427,7 +428,7 @@ class Cases:
                 organisation_id=row.organisation_id,
                 reporter_kind=row.reporter_kind,
                 pseudonym=row.pseudonym,
-                received_at=as_utc(row.received_at) or now(),
+                received_at=as_utc(row.received_at),
                 reported_to=tuple(
                     ReportedTo(
                         r["body"],

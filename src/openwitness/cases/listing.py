@@ -7,7 +7,7 @@ size; the full case is ``Cases.view``. Every query is limited to what the viewer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -90,16 +90,18 @@ def _case_conditions(filters: Filters, viewer: Viewer, search: SearchIndex) -> l
     if filters.force is not None:
         conditions.append(IncidentRow.force_id == filters.force)
     if filters.received_from is not None:
+        conditions.append(ComplaintRow.dated_at >= _midnight(filters.received_from))
+    if filters.received_to is not None:  # inclusive: before the next day's midnight
         conditions.append(
-            ComplaintRow.received_at >= datetime.combine(filters.received_from, time())
-        )
-    if filters.received_to is not None:
-        conditions.append(
-            ComplaintRow.received_at < datetime.combine(filters.received_to, time.max)
+            ComplaintRow.dated_at < _midnight(filters.received_to + timedelta(days=1))
         )
     if filters.query is not None:
         conditions.append(ComplaintRow.id.in_(search.matching(filters.query)))
     return conditions
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _page(limit: int, offset: int) -> tuple[int, int]:
@@ -123,6 +125,7 @@ class Listings:
             select(
                 ComplaintRow.id,
                 ComplaintRow.received_at,
+                ComplaintRow.dated_at,
                 ComplaintRow.reporter_kind,
                 ComplaintRow.organisation_id,
                 ComplaintRow.source,
@@ -142,7 +145,9 @@ class Listings:
                     select(AllegationRow.complaint_id).where(*allegation_conditions)
                 )
             )
-        query = query.order_by(ComplaintRow.received_at.desc(), ComplaintRow.id.desc())
+        query = query.order_by(
+            ComplaintRow.dated_at.desc().nulls_last(), ComplaintRow.id.desc()
+        )
         with self.db.read() as conn:
             rows = list(conn.execute(query.limit(limit + 1).offset(offset)))
             ids = [row.id for row in rows[:limit]]
@@ -233,10 +238,10 @@ class Listings:
                 raise InvalidRequestError(f"officer: no officer {officer_id}")
             rows = list(
                 conn.execute(
-                    select(AllegationRow, ComplaintRow.received_at)
+                    select(AllegationRow, ComplaintRow.dated_at)
                     .join(ComplaintRow, ComplaintRow.id == AllegationRow.complaint_id)
                     .where(AllegationRow.officer_id == officer_id)
-                    .order_by(ComplaintRow.received_at, AllegationRow.id)
+                    .order_by(ComplaintRow.dated_at, AllegationRow.id)
                 )
             )
             cases = select(AllegationRow.complaint_id).where(AllegationRow.officer_id == officer_id)
@@ -253,13 +258,13 @@ class Listings:
             )
             together = [{"officer": o, "cases": n} for o, n in co_accused]
         allegations = [Allegation.from_row(r) for r in rows]
-        received = {r.id: as_utc(r.received_at) for r in rows}
+        dated = {r.id: as_utc(r.dated_at) for r in rows}
         return {
             "officer": officer_id,
             "allegations": [
                 {
                     **a.to_dict(de_identified=True),
-                    "received_month": (received[a.id] or datetime.min).strftime("%Y-%m"),
+                    "month": _month(dated[a.id]),
                 }
                 for a in allegations
             ],
@@ -276,13 +281,17 @@ class Listings:
         }
 
 
+def _month(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m") if value else None
+
+
 def _case_summary(row: Any, allegations: list[Allegation], viewer: Viewer) -> dict[str, Any]:
     received = as_utc(row.received_at)
     summary: dict[str, Any] = {
         "id": row.id,
         "force": row.force_id,
         "encounter_type": row.encounter_type,
-        "received_month": received.strftime("%Y-%m") if received else None,
+        "month": _month(as_utc(row.dated_at)),
         "reporter_kind": row.reporter_kind,
         "source": row.source,
         "source_id": row.source_id,

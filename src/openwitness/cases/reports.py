@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from openwitness.cases.complaints import Case, Cases, NewCase
+from openwitness.core.clock import iso
 from openwitness.evidence.service import Vault
 from openwitness.ledger.store import TransparencyLog
 
@@ -52,7 +53,7 @@ class Reports:
         return {
             "type": RECEIPT_TYPE,
             "case": case.id,
-            "received_at": case.received_at.isoformat(),
+            "received_at": iso(case.received_at),
             "items": items,
             "verify": "save each tlog_proof as a .tlog-proof file and run "
             "'witness verify FILE --receipt FILE.tlog-proof --key <the log key>'",
@@ -63,7 +64,7 @@ class Reports:
         case = self.cases.by_follow_up(token)
         return {
             "case": case.id,
-            "received_at": case.received_at.isoformat(),
+            "received_at": iso(case.received_at),
             "allegations": [
                 {
                     "status": a.status,

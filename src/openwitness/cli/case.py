@@ -130,7 +130,7 @@ def list_cases(
     for item in page.items:
         flags = f" OVERDUE {item['overdue']}" if item["overdue"] else ""
         print(
-            f"{item['id']}\t{item['received_month']}\t{item['force']}\t"
+            f"{item['id']}\t{item['month']}\t{item['force']}\t"
             f"{item['allegations']} allegations, {item['open']} open{flags}"
         )
     if page.has_more:

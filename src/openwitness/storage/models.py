@@ -130,6 +130,8 @@ class Officer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     source: Mapped[str | None] = mapped_column(String(32))  # e.g. "cpdp" for imported records
     source_id: Mapped[str | None] = mapped_column(String(64))
+    #: what a source says about the officer beyond identifiers (appointed date, status, …)
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class OfficerIdentifier(Base):
@@ -214,7 +216,10 @@ class Complaint(Base):
     reporter_kind: Mapped[str] = mapped_column(String(16), nullable=False)
     pseudonym: Mapped[str | None] = mapped_column(String(100))
     follow_up_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: None only for imported records that give no date (86 of New York's)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: what listings sort and filter by: when received, else (imports) when it happened
+    dated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     reported_to: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     source: Mapped[str | None] = mapped_column(String(32))
     source_id: Mapped[str | None] = mapped_column(String(64))

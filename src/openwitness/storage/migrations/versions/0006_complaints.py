@@ -21,6 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("officer") as batch:
         for column in _source_columns():
             batch.add_column(column)
+        batch.add_column(sa.Column("attributes", sa.JSON))
     op.create_index("ix_officer_source", "officer", ["source", "source_id"], unique=True)
     with op.batch_alter_table("incident") as batch:
         batch.alter_column("occurred_at", existing_type=sa.DateTime(timezone=True), nullable=True)
@@ -33,14 +34,15 @@ def upgrade() -> None:
         sa.Column("reporter_kind", sa.String(16), nullable=False),
         sa.Column("pseudonym", sa.String(100)),
         sa.Column("follow_up_sha256", sa.String(64), unique=True),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True)),
+        sa.Column("dated_at", sa.DateTime(timezone=True)),
         sa.Column("reported_to", sa.JSON, nullable=False),
         *_source_columns(),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_complaint_incident_id", "complaint", ["incident_id"])
     op.create_index("ix_complaint_organisation_id", "complaint", ["organisation_id"])
-    op.create_index("ix_complaint_received_at", "complaint", ["received_at"])
+    op.create_index("ix_complaint_dated_at", "complaint", ["dated_at"])
     op.create_index("ix_complaint_source", "complaint", ["source", "source_id"], unique=True)
     op.create_table(
         "person",
@@ -101,5 +103,6 @@ def downgrade() -> None:
     op.drop_index("ix_incident_force_id", "incident")
     op.drop_index("ix_officer_source", "officer")
     with op.batch_alter_table("officer") as batch:
+        batch.drop_column("attributes")
         batch.drop_column("source_id")
         batch.drop_column("source")

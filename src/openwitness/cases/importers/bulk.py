@@ -1,0 +1,320 @@
+"""Writing a whole imported data set in one transaction, idempotently.
+
+Importers turn a source's files into plain records (officers, complaints, allegations) that
+keep the source's own ids; this writer adds the ones not already there. A second run of the
+same files adds nothing. Everything commits together or not at all, and a dry run does the
+same work inside the transaction and rolls it back, so it reports exactly what a real run
+would do, database constraints included.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, insert, select
+
+from openwitness.cases.history import record_change
+from openwitness.core.clock import now
+from openwitness.storage.db import Database
+from openwitness.storage.models import Allegation as AllegationRow
+from openwitness.storage.models import Complaint as ComplaintRow
+from openwitness.storage.models import Incident as IncidentRow
+from openwitness.storage.models import Officer as OfficerRow
+from openwitness.storage.models import OfficerIdentifier
+from openwitness.storage.search import SearchIndex
+
+CHUNK = 5000
+#: How imported records name their reporter: the sources do not say.
+IMPORTED_REPORTER = "not-recorded"
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OfficerIn:
+    source_id: str
+    identifiers: tuple[tuple[str, str, date | None, date | None], ...]  # kind, value, from, to
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ComplaintIn:
+    source_id: str
+    occurred_at: datetime | None
+    received_at: datetime | None
+    place: str
+    encounter_type: str = "other"
+
+
+@dataclass(frozen=True)
+class AllegationIn:
+    source_id: str
+    complaint_id: str  # the source's complaint id
+    officer_id: str | None  # the source's officer id
+    category: str | None
+    status: str
+    recommended_finding: str | None = None
+    final_finding: str | None = None
+    recommended_result: str | None = None
+    final_result: str | None = None
+    decided_on: date | None = None
+    closed_on: date | None = None
+    next_action: str | None = None
+    due_on: date | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    search_words: str = ""  # the source's own wording, for full-text search
+
+
+@dataclass
+class ImportReport:
+    source: str
+    dry_run: bool = False
+    rows_read: Counter[str] = field(default_factory=Counter)
+    added: Counter[str] = field(default_factory=Counter)
+    already_there: Counter[str] = field(default_factory=Counter)
+    rejected: list[tuple[str, str, str]] = field(default_factory=list)  # file, row, reason
+    seconds: float = 0.0
+
+    def reject(self, file: str, row: object, reason: str) -> None:
+        self.rejected.append((file, str(row), reason))
+
+    def to_dict(self, max_rejected: int = 1000) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "rows_read": dict(self.rows_read),
+            "added": dict(self.added),
+            "already_there": dict(self.already_there),
+            "rejected": len(self.rejected),
+            "rejections": [
+                {"file": f, "row": r, "reason": why} for f, r, why in self.rejected[:max_rejected]
+            ],
+            "seconds": round(self.seconds, 1),
+        }
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+class BulkWriter:
+    def __init__(self, db: Database, source: str, force_id: str, actor: str) -> None:
+        self.db = db
+        self.source = source
+        self.force_id = force_id
+        self.actor = actor
+        self.search = SearchIndex(db.is_sqlite)
+
+    def write(
+        self,
+        officers: Iterable[OfficerIn],
+        complaints: Iterable[ComplaintIn],
+        allegations: Iterable[AllegationIn],
+        report: ImportReport,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        started = time.monotonic()
+        tick = progress or (lambda _stage, _done, _total: None)
+        try:
+            with self.db.write() as conn:
+                officer_ids = self._officers(conn, list(officers), report, tick)
+                complaint_ids, places = self._complaints(conn, list(complaints), report, tick)
+                self._allegations(
+                    conn, list(allegations), officer_ids, complaint_ids, places, report, tick
+                )
+                record_change(
+                    conn,
+                    "import",
+                    self.source,
+                    "import",
+                    self.actor,
+                    None,
+                    {"added": dict(report.added), "rejected": len(report.rejected)},
+                )
+                if report.dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _existing(self, conn: Connection, column: Any, id_column: Any) -> dict[str, int]:
+        rows = conn.execute(select(column, id_column).where(column.table.c.source == self.source))
+        return {source_id: row_id for source_id, row_id in rows}
+
+    def _officers(
+        self, conn: Connection, officers: list[OfficerIn], report: ImportReport, tick: Progress
+    ) -> dict[str, int]:
+        known = self._existing(conn, OfficerRow.source_id, OfficerRow.id)
+        new = [
+            o for o in dict((o.source_id, o) for o in officers).values() if o.source_id not in known
+        ]
+        report.already_there["officers"] += len(officers) - len(new)
+        stamp = now()
+        done = 0
+        for chunk in _chunks(new):
+            ids = (
+                conn.execute(
+                    insert(OfficerRow).returning(OfficerRow.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "force_id": self.force_id,
+                            "created_at": stamp,
+                            "source": self.source,
+                            "source_id": o.source_id,
+                            "attributes": o.attributes or None,
+                        }
+                        for o in chunk
+                    ],
+                )
+                .scalars()
+                .all()
+            )
+            identifiers = [
+                {
+                    "officer_id": officer_id,
+                    "kind": kind,
+                    "value": value,
+                    "valid_from": start,
+                    "valid_to": end,
+                    "recorded_at": stamp,
+                    "recorded_by": self.actor,
+                }
+                for officer_id, o in zip(ids, chunk, strict=True)
+                for kind, value, start, end in o.identifiers
+            ]
+            if identifiers:
+                conn.execute(insert(OfficerIdentifier), identifiers)
+            report.added["identifiers"] += len(identifiers)
+            known.update(zip((o.source_id for o in chunk), ids, strict=True))
+            done += len(chunk)
+            tick("officers", done, len(new))
+        report.added["officers"] += len(new)
+        return known
+
+    def _complaints(
+        self, conn: Connection, complaints: list[ComplaintIn], report: ImportReport, tick: Progress
+    ) -> tuple[dict[str, int], dict[str, str]]:
+        """Ids by source id, and the places of the complaints this run added."""
+        known = self._existing(conn, ComplaintRow.source_id, ComplaintRow.id)
+        new = [
+            c
+            for c in dict((c.source_id, c) for c in complaints).values()
+            if c.source_id not in known
+        ]
+        report.already_there["complaints"] += len(complaints) - len(new)
+        stamp = now()
+        done = 0
+        for chunk in _chunks(new):
+            incident_ids = (
+                conn.execute(
+                    insert(IncidentRow).returning(IncidentRow.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "force_id": self.force_id,
+                            "occurred_at": c.occurred_at,
+                            "place": c.place[:300],
+                            "encounter_type": c.encounter_type,
+                            "narrative": "",
+                            "created_at": stamp,
+                        }
+                        for c in chunk
+                    ],
+                )
+                .scalars()
+                .all()
+            )
+            ids = (
+                conn.execute(
+                    insert(ComplaintRow).returning(ComplaintRow.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "incident_id": incident_id,
+                            "reporter_kind": IMPORTED_REPORTER,
+                            "received_at": c.received_at,
+                            "reported_to": [],
+                            "source": self.source,
+                            "source_id": c.source_id,
+                            "created_at": stamp,
+                        }
+                        for incident_id, c in zip(incident_ids, chunk, strict=True)
+                    ],
+                )
+                .scalars()
+                .all()
+            )
+            known.update(zip((c.source_id for c in chunk), ids, strict=True))
+            done += len(chunk)
+            tick("complaints", done, len(new))
+        report.added["complaints"] += len(new)
+        return known, {c.source_id: c.place for c in new}
+
+    def _allegations(
+        self,
+        conn: Connection,
+        allegations: list[AllegationIn],
+        officer_ids: dict[str, int],
+        complaint_ids: dict[str, int],
+        places: dict[str, str],
+        report: ImportReport,
+        tick: Progress,
+    ) -> None:
+        known = set(self._existing(conn, AllegationRow.source_id, AllegationRow.id))
+        rows: list[dict[str, Any]] = []
+        words: dict[int, set[str]] = {}
+        for a in allegations:
+            if a.source_id in known:
+                report.already_there["allegations"] += 1
+                continue
+            complaint = complaint_ids.get(a.complaint_id)
+            if complaint is None:
+                report.reject("allegations", a.source_id, f"no complaint {a.complaint_id!r}")
+                continue
+            officer = officer_ids.get(a.officer_id) if a.officer_id else None
+            if a.officer_id and officer is None:
+                report.reject("allegations", a.source_id, f"no officer {a.officer_id!r}")
+                continue
+            known.add(a.source_id)
+            rows.append(
+                {
+                    "complaint_id": complaint,
+                    "officer_id": officer,
+                    "category": a.category,
+                    "status": a.status,
+                    "recommended_finding": a.recommended_finding,
+                    "final_finding": a.final_finding,
+                    "recommended_result": a.recommended_result,
+                    "final_result": a.final_result,
+                    "decided_on": a.decided_on,
+                    "closed_on": a.closed_on,
+                    "next_action": a.next_action,
+                    "due_on": a.due_on,
+                    "source": self.source,
+                    "source_id": a.source_id,
+                    "source_detail": a.detail,
+                    "created_at": now(),
+                }
+            )
+            if a.complaint_id in places:  # a complaint added by this run
+                words.setdefault(complaint, set()).add(a.search_words)
+        for done, batch in enumerate(_chunks(rows), start=1):
+            conn.execute(insert(AllegationRow), batch)
+            tick("allegations", min(done * CHUNK, len(rows)), len(rows))
+        report.added["allegations"] += len(rows)
+        by_id = {complaint_ids[s]: place for s, place in places.items()}
+        documents = [(cid, "\n".join([by_id[cid], *sorted(words.get(cid, ()))])) for cid in by_id]
+        for documents_batch in _chunks(documents):
+            self.search.put(conn, documents_batch)
+        tick("search index", len(documents), len(documents))
