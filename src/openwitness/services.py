@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from openwitness.accounts.service import Accounts
 from openwitness.cases.complaints import Cases
 from openwitness.cases.forces import Forces, seed_uk_forces
+from openwitness.cases.importers.service import Importers
 from openwitness.cases.incidents import Incidents
 from openwitness.cases.listing import Listings
 from openwitness.cases.officers import Officers
@@ -34,6 +35,7 @@ class Services:
     cases: Cases
     listings: Listings
     reports: Reports
+    importers: Importers
 
     def close(self) -> None:
         self.log.close()
@@ -56,7 +58,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
     cases = Cases(db, incidents, sealer)
     return Services(
         settings, db, log, vault, Forces(db), Accounts(db), Officers(db), incidents, cases,
-        Listings(db), Reports(cases, vault, log, settings.intake_organisation),
+        Listings(db), Reports(cases, vault, log, settings.intake_organisation), Importers(db),
     )  # fmt: skip
 
 

@@ -215,6 +215,7 @@ class Cases:
                 insert(ComplaintRow)
                 .values(
                     incident_id=incident_id,
+                    force_id=new.incident.force_id,
                     organisation_id=organisation_id,
                     reporter_kind=new.reporter_kind,
                     pseudonym=(new.pseudonym or "").strip() or None,

@@ -118,6 +118,14 @@ def seed_uk_forces(conn: Connection) -> int:
     return len(missing)
 
 
+def ensure_department(conn: Connection, force_id: str, name: str, country: str) -> Force:
+    """Another country's department, added in the caller's transaction if it is missing."""
+    force = Force(force_id, name, country, "other" if country != "GB" else "uk", "department")
+    if not conn.execute(select(ForceRow.id).where(ForceRow.id == force_id)).first():
+        conn.execute(insert(ForceRow).values(**asdict(force)))
+    return force
+
+
 class Forces:
     """The force registry, shared by officers, incidents and the statistics."""
 
@@ -149,9 +157,7 @@ class Forces:
             raise InvalidRequestError("force name: 1 to 200 characters")
         if not _COUNTRY.fullmatch(country):
             raise InvalidRequestError("force country: a two-letter ISO 3166 code such as US")
-        force = Force(force_id, name, country, "other" if country != "GB" else "uk", "department")
         with self.db.write() as conn:
             if conn.execute(select(ForceRow.id).where(ForceRow.id == force_id)).first():
                 raise InvalidRequestError(f"force id {force_id!r} already exists")
-            conn.execute(insert(ForceRow).values(**asdict(force)))
-        return force
+            return ensure_department(conn, force_id, name, country)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from openwitness.cli import account, case, evidence, force, incident, log, officer
+from openwitness.cli import account, case, evidence, force, importing, incident, log, officer
 from openwitness.cli.common import console, fail
 from openwitness.cli.taxonomy import show_taxonomy
 from openwitness.cli.verify import verify
@@ -25,6 +25,7 @@ app.add_typer(force.app, name="force")
 app.add_typer(officer.app, name="officer")
 app.add_typer(incident.app, name="incident")
 app.add_typer(case.app, name="case")
+app.add_typer(importing.app, name="import")
 app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")

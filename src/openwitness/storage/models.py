@@ -210,6 +210,8 @@ class Complaint(Base):
     __tablename__ = "complaint"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), nullable=False, index=True)
+    #: the incident's force, copied here so listings filter and sort on one table's index
+    force_id: Mapped[str] = mapped_column(String(64), ForeignKey("force.id"), nullable=False)
     organisation_id: Mapped[str | None] = mapped_column(
         String(64), ForeignKey("organisation.id"), index=True
     )
@@ -220,6 +222,7 @@ class Complaint(Base):
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: what listings sort and filter by: when received, else (imports) when it happened
     dated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # also indexed with force_id: ix_complaint_force_dated
     reported_to: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     source: Mapped[str | None] = mapped_column(String(32))
     source_id: Mapped[str | None] = mapped_column(String(64))

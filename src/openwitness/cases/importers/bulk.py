@@ -9,6 +9,7 @@ would do, database constraints included.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,16 +18,17 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import JSON, Connection, insert, select, text
 
+from openwitness.cases.forces import ensure_department
 from openwitness.cases.history import record_change
 from openwitness.core.clock import now
 from openwitness.storage.db import Database
 from openwitness.storage.models import Allegation as AllegationRow
+from openwitness.storage.models import Base, OfficerIdentifier
 from openwitness.storage.models import Complaint as ComplaintRow
 from openwitness.storage.models import Incident as IncidentRow
 from openwitness.storage.models import Officer as OfficerRow
-from openwitness.storage.models import OfficerIdentifier
 from openwitness.storage.search import SearchIndex
 
 CHUNK = 5000
@@ -99,6 +101,48 @@ class ImportReport:
         }
 
 
+def _reserve_ids(conn: Connection, table: str, count: int) -> list[int]:
+    """Ids for ``count`` new rows, so a bulk insert needs no RETURNING (which SQLite can only
+    do one row at a time): PostgreSQL hands out a block of its sequence; on SQLite the
+    writer holds the database's write lock, so the ids after the largest are free."""
+    if count == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return sorted(row[0] for row in rows)
+    largest = conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()  # noqa: S608
+    return list(range(largest + 1, largest + 1 + count))
+
+
+def _insert_rows(conn: Connection, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows in the caller's transaction: PostgreSQL's COPY (about three times
+    faster than batched INSERTs for these sizes), SQLite's executemany."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(model), list(rows))
+        return
+    table = model.__table__
+    columns = list(rows[0])
+    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    names = ", ".join(f'"{name}"' for name in columns)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {model.__tablename__} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row[c]) if c in as_json and row[c] is not None else row[c]
+                    for c in columns
+                ]
+            )
+
+
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
@@ -110,10 +154,11 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 
 class BulkWriter:
-    def __init__(self, db: Database, source: str, force_id: str, actor: str) -> None:
+    def __init__(self, db: Database, source: str, force: tuple[str, str, str], actor: str) -> None:
         self.db = db
         self.source = source
-        self.force_id = force_id
+        self.force = force  # (id, name, country): added with the records if it is missing
+        self.force_id = force[0]
         self.actor = actor
         self.search = SearchIndex(db.is_sqlite)
 
@@ -129,6 +174,7 @@ class BulkWriter:
         tick = progress or (lambda _stage, _done, _total: None)
         try:
             with self.db.write() as conn:
+                ensure_department(conn, *self.force)
                 officer_ids = self._officers(conn, list(officers), report, tick)
                 complaint_ids, places = self._complaints(conn, list(complaints), report, tick)
                 self._allegations(
@@ -145,6 +191,9 @@ class BulkWriter:
                 )
                 if report.dry_run:
                     raise _DryRun
+            # Fresh statistics, so the query planner knows the new shape of the tables.
+            with self.db.write() as conn:
+                conn.exec_driver_sql("ANALYZE")
         except _DryRun:
             pass
         report.seconds = time.monotonic() - started
@@ -165,22 +214,21 @@ class BulkWriter:
         stamp = now()
         done = 0
         for chunk in _chunks(new):
-            ids = (
-                conn.execute(
-                    insert(OfficerRow).returning(OfficerRow.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "force_id": self.force_id,
-                            "created_at": stamp,
-                            "source": self.source,
-                            "source_id": o.source_id,
-                            "attributes": o.attributes or None,
-                        }
-                        for o in chunk
-                    ],
-                )
-                .scalars()
-                .all()
+            ids = _reserve_ids(conn, "officer", len(chunk))
+            _insert_rows(
+                conn,
+                OfficerRow,
+                [
+                    {
+                        "id": officer_id,
+                        "force_id": self.force_id,
+                        "created_at": stamp,
+                        "source": self.source,
+                        "source_id": o.source_id,
+                        "attributes": o.attributes or None,
+                    }
+                    for officer_id, o in zip(ids, chunk, strict=True)
+                ],
             )
             identifiers = [
                 {
@@ -196,7 +244,7 @@ class BulkWriter:
                 for kind, value, start, end in o.identifiers
             ]
             if identifiers:
-                conn.execute(insert(OfficerIdentifier), identifiers)
+                _insert_rows(conn, OfficerIdentifier, identifiers)
             report.added["identifiers"] += len(identifiers)
             known.update(zip((o.source_id for o in chunk), ids, strict=True))
             done += len(chunk)
@@ -218,42 +266,42 @@ class BulkWriter:
         stamp = now()
         done = 0
         for chunk in _chunks(new):
-            incident_ids = (
-                conn.execute(
-                    insert(IncidentRow).returning(IncidentRow.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "force_id": self.force_id,
-                            "occurred_at": c.occurred_at,
-                            "place": c.place[:300],
-                            "encounter_type": c.encounter_type,
-                            "narrative": "",
-                            "created_at": stamp,
-                        }
-                        for c in chunk
-                    ],
-                )
-                .scalars()
-                .all()
+            incident_ids = _reserve_ids(conn, "incident", len(chunk))
+            _insert_rows(
+                conn,
+                IncidentRow,
+                [
+                    {
+                        "id": incident_id,
+                        "force_id": self.force_id,
+                        "occurred_at": c.occurred_at,
+                        "place": c.place[:300],
+                        "encounter_type": c.encounter_type,
+                        "narrative": "",
+                        "created_at": stamp,
+                    }
+                    for incident_id, c in zip(incident_ids, chunk, strict=True)
+                ],
             )
-            ids = (
-                conn.execute(
-                    insert(ComplaintRow).returning(ComplaintRow.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "incident_id": incident_id,
-                            "reporter_kind": IMPORTED_REPORTER,
-                            "received_at": c.received_at,
-                            "reported_to": [],
-                            "source": self.source,
-                            "source_id": c.source_id,
-                            "created_at": stamp,
-                        }
-                        for incident_id, c in zip(incident_ids, chunk, strict=True)
-                    ],
-                )
-                .scalars()
-                .all()
+            ids = _reserve_ids(conn, "complaint", len(chunk))
+            _insert_rows(
+                conn,
+                ComplaintRow,
+                [
+                    {
+                        "id": complaint_id,
+                        "incident_id": incident_id,
+                        "force_id": self.force_id,
+                        "reporter_kind": IMPORTED_REPORTER,
+                        "received_at": c.received_at,
+                        "dated_at": c.received_at or c.occurred_at,
+                        "reported_to": [],
+                        "source": self.source,
+                        "source_id": c.source_id,
+                        "created_at": stamp,
+                    }
+                    for complaint_id, incident_id, c in zip(ids, incident_ids, chunk, strict=True)
+                ],
             )
             known.update(zip((c.source_id for c in chunk), ids, strict=True))
             done += len(chunk)
@@ -310,7 +358,7 @@ class BulkWriter:
             if a.complaint_id in places:  # a complaint added by this run
                 words.setdefault(complaint, set()).add(a.search_words)
         for done, batch in enumerate(_chunks(rows), start=1):
-            conn.execute(insert(AllegationRow), batch)
+            _insert_rows(conn, AllegationRow, batch)
             tick("allegations", min(done * CHUNK, len(rows)), len(rows))
         report.added["allegations"] += len(rows)
         by_id = {complaint_ids[s]: place for s, place in places.items()}

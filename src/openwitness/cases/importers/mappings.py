@@ -17,6 +17,7 @@ penalty) are always kept beside the mapped id, so a reader can check or redo the
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -186,6 +187,7 @@ def _cpdp_heading(code: str) -> str | None:
     return _CPDP_HEADINGS.get("S" if code.startswith("S") else code[:2])
 
 
+@functools.cache  # a few hundred distinct values over 100,000s of rows
 def cpdp_category(category: str, code: str) -> str | None:
     """The IOPC category id for a CPDP ``complaint_category`` and ``complaint_code``."""
     text = _upper(category)
@@ -333,6 +335,7 @@ _CCRB_FADO: Final[dict[str, str]] = {
 }
 
 
+@functools.cache  # a few hundred distinct values over 100,000s of rows
 def ccrb_category(fado_type: str, allegation: str) -> str | None:
     """The IOPC category id for a CCRB allegation: by the allegation, else by its FADO type."""
     text = _lower(allegation)
@@ -355,6 +358,7 @@ _CPDP_FINDINGS: Final[dict[str, str]] = {
 }
 
 
+@functools.cache  # a few hundred distinct values over 100,000s of rows
 def cpdp_finding(code: str) -> str | None:
     """The finding for a CPDP ``final_finding`` or ``recc_finding`` code (None if blank)."""
     return _CPDP_FINDINGS.get(code.strip().upper())
@@ -376,6 +380,7 @@ _CPDP_RESULT_RULES: Final[_Rules] = (
 )
 
 
+@functools.cache  # a few hundred distinct values over 100,000s of rows
 def cpdp_result(outcome: str) -> str | None:
     """The result for a CPDP ``final_outcome`` or ``recc_outcome`` (None if blank or unknown)."""
     text = " ".join(outcome.replace("*", " ").upper().split())
@@ -389,6 +394,7 @@ def cpdp_result(outcome: str) -> str | None:
     return _first_match(text, _CPDP_RESULT_RULES)
 
 
+@functools.cache  # a few hundred distinct values over 100,000s of rows
 def ccrb_disposition(board_disposition: str) -> tuple[str | None, str | None]:
     """(finding, recommended result) for a CCRB ``board_disposition``.
 

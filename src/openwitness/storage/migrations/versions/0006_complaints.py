@@ -30,6 +30,7 @@ def upgrade() -> None:
         "complaint",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("incident_id", sa.Integer, sa.ForeignKey("incident.id"), nullable=False),
+        sa.Column("force_id", sa.String(64), sa.ForeignKey("force.id"), nullable=False),
         sa.Column("organisation_id", sa.String(64), sa.ForeignKey("organisation.id")),
         sa.Column("reporter_kind", sa.String(16), nullable=False),
         sa.Column("pseudonym", sa.String(100)),
@@ -43,6 +44,7 @@ def upgrade() -> None:
     op.create_index("ix_complaint_incident_id", "complaint", ["incident_id"])
     op.create_index("ix_complaint_organisation_id", "complaint", ["organisation_id"])
     op.create_index("ix_complaint_dated_at", "complaint", ["dated_at"])
+    op.create_index("ix_complaint_force_dated", "complaint", ["force_id", "dated_at"])
     op.create_index("ix_complaint_source", "complaint", ["source", "source_id"], unique=True)
     op.create_table(
         "person",
