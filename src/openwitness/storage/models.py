@@ -221,8 +221,8 @@ class Complaint(Base):
     #: None only for imported records that give no date (86 of New York's)
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: what listings sort and filter by: when received, else (imports) when it happened
-    dated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    # also indexed with force_id: ix_complaint_force_dated
+    dated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # indexed newest first, alone and after force_id (see migration 0006)
     reported_to: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     source: Mapped[str | None] = mapped_column(String(32))
     source_id: Mapped[str | None] = mapped_column(String(64))

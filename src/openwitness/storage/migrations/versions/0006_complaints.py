@@ -43,8 +43,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_complaint_incident_id", "complaint", ["incident_id"])
     op.create_index("ix_complaint_organisation_id", "complaint", ["organisation_id"])
-    op.create_index("ix_complaint_dated_at", "complaint", ["dated_at"])
-    op.create_index("ix_complaint_force_dated", "complaint", ["force_id", "dated_at"])
+    # Listings walk these newest first; PostgreSQL needs the NULLS LAST order spelled out.
+    order = "dated_at DESC, id DESC"
+    if op.get_bind().dialect.name != "sqlite":
+        order = "dated_at DESC NULLS LAST, id DESC"
+    op.execute(f"CREATE INDEX ix_complaint_dated_at ON complaint ({order})")
+    op.execute(f"CREATE INDEX ix_complaint_force_dated ON complaint (force_id, {order})")
     op.create_index("ix_complaint_source", "complaint", ["source", "source_id"], unique=True)
     op.create_table(
         "person",
