@@ -107,11 +107,3 @@ def test_the_new_york_release_loads_whole_and_only_once(sqlite_services: Service
         ).scalar_one()
     assert substantiated == 12_381  # README: "substantiated 12,381 (7.1%)"
     assert 0 < undated < 86  # 86 rows have no date; their complaints may be dated by others
-
-
-def test_a_dry_run_reports_and_writes_nothing(sqlite_services: Services) -> None:
-    require_shared(CCRB)
-    report = sqlite_services.importers.ccrb(CCRB, "tester", dry_run=True)
-    assert report.dry_run and report.added["allegations"] == 175_505
-    assert counts(sqlite_services, "ccrb") == (0, 0, 0, 0)
-    assert not sqlite_services.forces.list("US")

@@ -52,7 +52,10 @@ def test_the_command_tree_loads_without_the_database_layer() -> None:
     import subprocess
     import sys
 
-    probe = "import sys, openwitness.cli.main; print(sorted({'sqlalchemy', 'av', 'pydantic'} & set(sys.modules)))"
+    probe = (
+        "import sys, openwitness.cli.main; "
+        "print(sorted({'sqlalchemy', 'av', 'pydantic'} & set(sys.modules)))"
+    )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )

@@ -14,7 +14,9 @@ from openwitness.api.routes import (
     allegations,
     cases,
     evidence,
+    exports,
     forces,
+    imports,
     incidents,
     log,
     officers,
@@ -54,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(allegations.router)
     app.include_router(people.router)
     app.include_router(reports.router)
+    app.include_router(exports.router)
+    app.include_router(imports.router)
     app.include_router(taxonomy.router)
     app.include_router(tiles.router)
     return app

@@ -75,7 +75,7 @@ def _category_condition(category: str) -> ColumnElement[bool]:
     return or_(column == category, and_(column > f"{category}/", column < f"{category}0"))
 
 
-def _allegation_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+def allegation_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.officer is not None:
         conditions.append(AllegationRow.officer_id == filters.officer)
@@ -89,7 +89,7 @@ def _allegation_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _case_conditions(filters: Filters, viewer: Viewer, search: SearchIndex) -> list[Any]:
+def case_conditions(filters: Filters, viewer: Viewer, search: SearchIndex) -> list[Any]:
     conditions: list[Any] = [viewer.scope()]
     if filters.force is not None:
         conditions.append(ComplaintRow.force_id == filters.force)
@@ -163,15 +163,15 @@ class Listings:
                 IncidentRow.place,
             )
             .join(IncidentRow, IncidentRow.id == ComplaintRow.incident_id)
-            .where(*_case_conditions(filters, viewer, self.search))
+            .where(*case_conditions(filters, viewer, self.search))
         )
         query = query.order_by(
             ComplaintRow.dated_at.desc().nulls_last(), ComplaintRow.id.desc()
         )
         with self.db.read() as conn:
-            allegation_conditions = _allegation_conditions(filters)
-            if allegation_conditions:
-                query = query.where(_having_allegations(conn, allegation_conditions))
+            conditions = allegation_conditions(filters)
+            if conditions:
+                query = query.where(_having_allegations(conn, conditions))
             rows = list(conn.execute(query.limit(limit + 1).offset(offset)))
             ids = [row.id for row in rows[:limit]]
             by_case: dict[int, list[Allegation]] = {case_id: [] for case_id in ids}
@@ -193,8 +193,8 @@ class Listings:
         query = (
             select(AllegationRow, ComplaintRow.force_id)
             .join(ComplaintRow, ComplaintRow.id == AllegationRow.complaint_id)
-            .where(*_case_conditions(filters, viewer, self.search))
-            .where(*_allegation_conditions(filters))
+            .where(*case_conditions(filters, viewer, self.search))
+            .where(*allegation_conditions(filters))
         )
         if filters.overdue:
             query = query.order_by(AllegationRow.due_on, AllegationRow.id)

@@ -47,7 +47,11 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         print(json.dumps(report.to_dict(), indent=2))
         return
     verb = "would add" if report.dry_run else "added"
-    added = ", ".join(f"{n:,} {what}" for what, n in report.added.items()) or "nothing"
+    order = ("officers", "identifiers", "complaints", "allegations")
+    added = (
+        ", ".join(f"{report.added[what]:,} {what}" for what in order if report.added[what])
+        or "nothing"
+    )
     console.print(f"{report.source}: {verb} {added} in {report.seconds:.1f} s", highlight=False)
     there = ", ".join(f"{n:,} {what}" for what, n in report.already_there.items() if n)
     if there:
@@ -81,3 +85,43 @@ def import_ccrb(
 ) -> None:
     """New York's CCRB member-of-service histories (officers and allegations)."""
     _run(lambda svc, tick: svc.importers.ccrb(archive, _actor(), dry_run, tick), as_json)
+
+
+Force = Annotated[str, typer.Option(help="Force id the records belong to ('witness force list').")]
+Source = Annotated[
+    str,
+    typer.Option(
+        help="Name of where the file came from (e.g. met-psd-2024); importing again "
+        "under the same name adds only new rows."
+    ),
+]
+
+
+@app.command("roster")
+def import_roster(
+    file: Annotated[Path, typer.Argument(help="Roster CSV (OpenWitness or OpenOversight layout).")],
+    force: Force,
+    source: Source,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """An officer roster: one officer a row, with collar, warrant, name, rank and unit."""
+    _run(
+        lambda svc, tick: svc.importers.roster(file, force, source, _actor(), dry_run, tick),
+        as_json,
+    )
+
+
+@app.command("complaints")
+def import_complaints(
+    file: Annotated[Path, typer.Argument(help="Complaint-history CSV, one allegation a row.")],
+    force: Force,
+    source: Source,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """A complaint history: complaints and their allegations, findings and results."""
+    _run(
+        lambda svc, tick: svc.importers.complaints(file, force, source, _actor(), dry_run, tick),
+        as_json,
+    )

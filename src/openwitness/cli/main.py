@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from openwitness.cli import account, case, evidence, force, importing, incident, log, officer
+from openwitness.cli import (
+    account,
+    case,
+    evidence,
+    export,
+    force,
+    importing,
+    incident,
+    log,
+    officer,
+)
 from openwitness.cli.common import console, fail
 from openwitness.cli.taxonomy import show_taxonomy
 from openwitness.cli.verify import verify
@@ -26,6 +36,7 @@ app.add_typer(officer.app, name="officer")
 app.add_typer(incident.app, name="incident")
 app.add_typer(case.app, name="case")
 app.add_typer(importing.app, name="import")
+app.add_typer(export.app, name="export")
 app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")
@@ -65,6 +76,15 @@ def init(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Serve a fictional demo data set from a separate demo data folder "
+            "(<home>/demo, its own SQLite database and keys), seeded on first use; the real "
+            "installation is not touched.",
+        ),
+    ] = False,
 ) -> None:
     """Run the web API (initialising the data folder on first use)."""
     import uvicorn
@@ -72,7 +92,42 @@ def serve(
     from openwitness.api.app import create_app
 
     settings = Settings.from_env()
-    if not settings.signer_key_path.exists():
+    if demo:
+        from dataclasses import replace
+
+        from openwitness.demo import DEMO_ORIGIN, seed_demo, summarise
+        from openwitness.services import initialise
+
+        # Never the real installation: its log is public and permanent, so demo records
+        # get their own folder, database, log key and personal-data key.
+        home = settings.home / "demo"
+        settings = replace(
+            settings,
+            home=home,
+            database_url=f"sqlite:///{home / 'openwitness.db'}",
+            personal_data_key=None,
+            intake_organisation="southside-law",
+        )
+        try:
+            svc, _ = initialise(settings, DEMO_ORIGIN)
+            try:
+                summary = summarise(svc)
+                if not summary.cases:
+                    summary = seed_demo(svc)
+            finally:
+                svc.close()
+        except OpenWitnessError as exc:
+            fail(str(exc))
+        console.print(f"Demo data folder: {home}", highlight=False)
+        for line in summary.lines():
+            console.print(line, highlight=False)
+        console.print(
+            "A bearer token for the API: OPENWITNESS_HOME="
+            f"{home} OPENWITNESS_DATABASE_URL={settings.database_url} "
+            "witness token create demo-caseworker",
+            highlight=False,
+        )
+    elif not settings.signer_key_path.exists():
         _initialise(None)
     try:
         application = create_app(settings)

@@ -23,6 +23,7 @@ from sqlalchemy import JSON, Connection, insert, select, text
 from openwitness.cases.forces import ensure_department
 from openwitness.cases.history import record_change
 from openwitness.core.clock import now
+from openwitness.core.errors import InvalidRequestError
 from openwitness.storage.db import Database
 from openwitness.storage.models import Allegation as AllegationRow
 from openwitness.storage.models import Base, OfficerIdentifier
@@ -143,6 +144,14 @@ def _insert_rows(conn: Connection, model: type[Base], rows: Sequence[dict[str, A
             )
 
 
+def refusal(report: ImportReport) -> str:
+    first = "; ".join(f"row {row}: {why}" for _, row, why in report.rejected[:3])
+    return (
+        f"{len(report.rejected)} row(s) cannot be imported, so nothing was: {first}"
+        " (run with --dry-run to list them all)"
+    )
+
+
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
@@ -154,12 +163,17 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 
 class BulkWriter:
-    def __init__(self, db: Database, source: str, force: tuple[str, str, str], actor: str) -> None:
+    def __init__(
+        self, db: Database, source: str, force: tuple[str, str, str] | str, actor: str
+    ) -> None:
         self.db = db
         self.source = source
-        self.force = force  # (id, name, country): added with the records if it is missing
-        self.force_id = force[0]
+        # (id, name, country): a department added with the records if it is missing; or the
+        # id of a force that must exist already
+        self.force = force if isinstance(force, tuple) else None
+        self.force_id = force[0] if isinstance(force, tuple) else force
         self.actor = actor
+        self.strict = False  # True: any rejected row refuses the whole import
         self.search = SearchIndex(db.is_sqlite)
 
     def write(
@@ -174,7 +188,8 @@ class BulkWriter:
         tick = progress or (lambda _stage, _done, _total: None)
         try:
             with self.db.write() as conn:
-                ensure_department(conn, *self.force)
+                if self.force is not None:
+                    ensure_department(conn, *self.force)
                 officer_ids = self._officers(conn, list(officers), report, tick)
                 complaint_ids, places = self._complaints(conn, list(complaints), report, tick)
                 self._allegations(
@@ -191,6 +206,8 @@ class BulkWriter:
                 )
                 if report.dry_run:
                     raise _DryRun
+                if self.strict and report.rejected:
+                    raise InvalidRequestError(refusal(report))  # rolls the transaction back
             # Fresh statistics, so the query planner knows the new shape of the tables.
             with self.db.write() as conn:
                 conn.exec_driver_sql("ANALYZE")
