@@ -95,6 +95,18 @@ PROTECTED: dict[tuple[str, str], tuple[set[Role], dict[str, Any]]] = {
     ("GET", "/api/v1/allegations/overdue"): (EVERY_ROLE, {}),
     ("PATCH", "/api/v1/allegations/{allegation_id}"): (EDITORS, {"json": {"status": "assessed"}}),
     ("POST", "/api/v1/people/{person_id}/erase"): ({Role.ADMIN}, {"json": {"reason": "test"}}),
+    ("GET", "/api/v1/export/allegations"): (EVERY_ROLE, {}),
+    ("POST", "/api/v1/imports/roster"): (
+        {Role.ADMIN},
+        {"content": "officer_id,collar\nK-1,901\n", "params": {"force": "kent", "source": "k"}},
+    ),
+    ("POST", "/api/v1/imports/complaints"): (
+        {Role.ADMIN},
+        {
+            "content": "complaint_id,received_on\nC-1,2024-01-01\n",
+            "params": {"force": "kent", "source": "k"},
+        },
+    ),
     ("POST", "/api/v1/forces"): (
         {Role.ADMIN},
         {"json": {"id": "us-nypd", "name": "New York City Police Department", "country": "US"}},

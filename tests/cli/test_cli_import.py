@@ -203,11 +203,12 @@ def test_a_slice_of_the_chicago_release(
         "complaints": complaints,
         "allegations": allegations,
     }
+    assert dry["added"]["identifiers"] >= officers
     assert services.forces.list("US") == []  # a dry run adds not even the department
     first = json.loads(_run(services, "import", "cpdp", str(folder), "--json").stdout)
     assert first["added"]["allegations"] == allegations and first["rejected"] == 0
     second = json.loads(_run(services, "import", "cpdp", str(folder), "--json").stdout)
-    assert second["added"] == {"officers": 0, "complaints": 0, "allegations": 0}
+    assert set(second["added"].values()) == {0}
     listed = _run(services, "case", "list", "--force", "us-chicago-pd", "--json")
     assert len(json.loads(listed.stdout)["items"]) == 50
 

@@ -43,6 +43,8 @@ def _run(load: Callable[[Services, Progress], ImportReport], as_json: bool) -> N
 
 
 def _print_report(report: ImportReport, as_json: bool) -> None:
+    from openwitness.cases.importers.bulk import KINDS
+
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
         return
@@ -53,7 +55,9 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         or "nothing"
     )
     console.print(f"{report.source}: {verb} {added} in {report.seconds:.1f} s", highlight=False)
-    there = ", ".join(f"{n:,} {what}" for what, n in report.already_there.items() if n)
+    there = ", ".join(
+        f"{report.already_there[what]:,} {what}" for what in KINDS if report.already_there[what]
+    )
     if there:
         console.print(f"already there: {there}", highlight=False)
     for file, row, reason in report.rejected:

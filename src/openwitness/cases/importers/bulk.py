@@ -33,6 +33,7 @@ from openwitness.storage.models import Officer as OfficerRow
 from openwitness.storage.search import SearchIndex
 
 CHUNK = 5000
+KINDS = ("officers", "identifiers", "complaints", "allegations")  # what an import adds
 #: How imported records name their reporter: the sources do not say.
 IMPORTED_REPORTER = "not-recorded"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -92,8 +93,8 @@ class ImportReport:
             "source": self.source,
             "dry_run": self.dry_run,
             "rows_read": dict(self.rows_read),
-            "added": dict(self.added),
-            "already_there": dict(self.already_there),
+            "added": {kind: self.added[kind] for kind in KINDS},
+            "already_there": {kind: self.already_there[kind] for kind in KINDS},
             "rejected": len(self.rejected),
             "rejections": [
                 {"file": f, "row": r, "reason": why} for f, r, why in self.rejected[:max_rejected]
