@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openwitness.accounts.service import Accounts
+from openwitness.accounts.sessions import Sessions
 from openwitness.cases.complaints import Cases
 from openwitness.cases.forces import Forces, seed_uk_forces
 from openwitness.cases.importers.service import Importers
@@ -36,6 +37,7 @@ class Services:
     listings: Listings
     reports: Reports
     importers: Importers
+    sessions: Sessions
 
     def close(self) -> None:
         self.log.close()
@@ -56,9 +58,11 @@ def _build(settings: Settings, signer: Signer) -> Services:
     sealer = load_sealer(settings, may_create=no_sealed_data)
     incidents = Incidents(db)
     cases = Cases(db, incidents, sealer)
+    accounts = Accounts(db)
     return Services(
-        settings, db, log, vault, Forces(db), Accounts(db), Officers(db), incidents, cases,
+        settings, db, log, vault, Forces(db), accounts, Officers(db), incidents, cases,
         Listings(db), Reports(cases, vault, log, settings.intake_organisation), Importers(db),
+        Sessions(db, accounts),
     )  # fmt: skip
 
 

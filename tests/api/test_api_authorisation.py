@@ -36,6 +36,7 @@ PUBLIC = {
     ("GET", "/api/v1/taxonomy"),
     ("POST", "/api/v1/reports"),  # anyone may report (rate-limited, tests/api/test_api_reports.py)
     ("POST", "/api/v1/reports/follow-up"),  # needs the report's secret token
+    ("POST", "/api/v1/session"),  # signing in (rate-limited, tests/api/test_api_session.py)
     ("GET", "/checkpoint"),
     ("GET", "/tile/entries/{path}"),
     ("GET", "/tile/{level}/{path}"),
@@ -96,6 +97,8 @@ PROTECTED: dict[tuple[str, str], tuple[set[Role], dict[str, Any]]] = {
     ("PATCH", "/api/v1/allegations/{allegation_id}"): (EDITORS, {"json": {"status": "assessed"}}),
     ("POST", "/api/v1/people/{person_id}/erase"): ({Role.ADMIN}, {"json": {"reason": "test"}}),
     ("GET", "/api/v1/export/allegations"): (EVERY_ROLE, {}),
+    ("GET", "/api/v1/session"): (EVERY_ROLE, {}),
+    ("DELETE", "/api/v1/session"): (EVERY_ROLE, {}),
     ("POST", "/api/v1/imports/roster"): (
         {Role.ADMIN},
         {"content": "officer_id,collar\nK-1,901\n", "params": {"force": "kent", "source": "k"}},

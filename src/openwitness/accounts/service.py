@@ -57,7 +57,7 @@ class Account:
         }
 
 
-def _from_row(row: Any) -> Account:
+def account_from_row(row: Any) -> Account:
     return Account(row.id, row.username, Role(row.role), row.organisation_id)
 
 
@@ -130,12 +130,12 @@ class Accounts:
             row = conn.execute(select(AccountRow).where(AccountRow.username == username)).first()
         if row is None:
             raise NotFoundError(f"no account {username!r}")
-        return _from_row(row)
+        return account_from_row(row)
 
     def list(self) -> list[Account]:
         with self.db.read() as conn:
             rows = conn.execute(select(AccountRow).order_by(AccountRow.username))
-            return [_from_row(row) for row in rows]
+            return [account_from_row(row) for row in rows]
 
     def authenticate(self, username: str, password: str) -> Account:
         """Check a password; the same error for unknown users and wrong passwords."""
@@ -148,7 +148,7 @@ class Accounts:
             raise AuthenticationFailed("wrong username or password") from None
         if row is None or row.disabled:
             raise AuthenticationFailed("wrong username or password")
-        return _from_row(row)
+        return account_from_row(row)
 
     def create_token(self, username: str, label: str = "cli") -> str:
         """A new bearer token for the account; shown once, stored only as a hash."""
@@ -190,7 +190,7 @@ class Accounts:
             ).first()
         if row is None:
             raise AuthenticationFailed("invalid or revoked token")
-        return _from_row(row)
+        return account_from_row(row)
 
 
 @functools.cache

@@ -22,6 +22,7 @@ from openwitness.api.routes import (
     officers,
     people,
     reports,
+    session,
     taxonomy,
     tiles,
 )
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(exports.router)
     app.include_router(imports.router)
+    app.include_router(session.router)
     app.include_router(taxonomy.router)
     app.include_router(tiles.router)
     return app

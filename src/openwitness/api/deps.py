@@ -6,12 +6,13 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from openwitness.accounts.service import Account, AuthenticationFailed, Role
+from openwitness.accounts.sessions import csrf_matches
 from openwitness.cases.access import Viewer
 from openwitness.cases.forms import MAX_ID
 from openwitness.services import Services
@@ -29,16 +30,41 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+SESSION_COOKIE = "ow_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, description="A web session (POST /api/v1/session)."
+)
+
+
 def current_account(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: Annotated[str | None, Depends(_session_cookie)],
 ) -> Account:
-    """The account behind the bearer token; 401 without a valid one."""
+    """The account behind the bearer token or the session cookie; 401 without a valid one.
+
+    With the cookie, a request that changes anything must also carry the session's CSRF
+    token in the X-CSRF-Token header (403 without it): a browser sends cookies with requests
+    another site makes it send, but that site cannot read the token."""
     unauthenticated = HTTPException(
         status_code=401,
         detail="authentication required: send 'Authorization: Bearer <token>'",
         headers={"WWW-Authenticate": "Bearer"},
     )
+    if credentials is None and session:
+        try:
+            account = services.sessions.account(session)
+        except AuthenticationFailed:
+            unauthenticated.detail = "not signed in, or the session has ended"
+            raise unauthenticated from None
+        if request.method not in _SAFE_METHODS and not csrf_matches(
+            session, request.headers.get(CSRF_HEADER)
+        ):
+            raise HTTPException(403, f"CSRF token missing or wrong: send it in {CSRF_HEADER}")
+        return account
     if credentials is None:
         raise unauthenticated
     try:

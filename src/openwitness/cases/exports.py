@@ -55,8 +55,15 @@ _BATCH = 5000
 
 
 def rows(db: Database, filters: Filters, viewer: Viewer) -> Iterator[dict[str, Any]]:
-    """Every matching allegation, de-identified, in id order (read in batches by id)."""
+    """Every matching allegation, de-identified, in id order (read in batches by id).
+
+    The filters are checked now, before the first row: a streamed response cannot turn into
+    an error once it has started."""
     filters.check()
+    return _rows(db, filters, viewer)
+
+
+def _rows(db: Database, filters: Filters, viewer: Viewer) -> Iterator[dict[str, Any]]:
     search = SearchIndex(db.is_sqlite)
     after = 0
     while True:

@@ -279,3 +279,15 @@ class Allegation(Base):
     source_id: Mapped[str | None] = mapped_column(String(64))
     source_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class WebSession(Base):
+    """A browser's signed-in session: only the cookie's SHA-256 is stored."""
+
+    __tablename__ = "web_session"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
