@@ -48,6 +48,7 @@ from _common import (
     VENV_BIN,
     Row,
     add_common_args,
+    load_text,
     ms,
     print_footer,
     print_header,
@@ -373,8 +374,9 @@ def run_database(
         services.close()
 
     with serving(settings, work / f"serve-{label.lower()}.log") as base:
-        print(f"   timing {n} rounds of every query ...", flush=True)
+        print(f"   timing {n} rounds of every query; before: {load_text()}", flush=True)
         done = measure(base, keys, [o for o, _ in top], n)
+        print(f"   after timing: {load_text()}")
 
     floor = next(q for q in done if q.group == "floor")
     floor_text = f"GET /api/v1/taxonomy (no table), same client: {lat(floor.samples)}"

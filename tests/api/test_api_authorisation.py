@@ -6,6 +6,8 @@ non-public can ship without an authorisation test.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from openwitness.accounts.service import Role
 from openwitness.api.app import create_app
@@ -52,6 +55,15 @@ CASE = {
 #: Personal details of the case the fixture makes; no analyst response or log line may hold them
 SECRETS = ("Perdita Private", "07700 900999", "perdita@example.org")
 
+
+def tiny_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PHOTO = tiny_png()
+
 #: (method, path) -> (roles allowed, a request that is valid for an allowed role)
 EVERY_ROLE = {Role.ADMIN, Role.CASEWORKER, Role.ANALYST}
 EDITORS = {Role.ADMIN, Role.CASEWORKER}
@@ -79,6 +91,10 @@ PROTECTED: dict[tuple[str, str], tuple[set[Role], dict[str, Any]]] = {
     # Each editor merges a different record (a record can be merged only once).
     ("POST", "/api/v1/officers/{officer_id}/merge"): (EDITORS, {"json": {"other": "per-role"}}),
     ("GET", "/api/v1/officers/{officer_id}/record"): (EVERY_ROLE, {}),
+    ("POST", "/api/v1/officers/{officer_id}/photos"): (
+        EDITORS,
+        {"json": {"sha256": hashlib.sha256(PHOTO).hexdigest()}},
+    ),
     ("GET", "/api/v1/cases"): (EVERY_ROLE, {}),
     ("POST", "/api/v1/cases"): (EDITORS, {"json": {**CASE, "reporter_kind": "anonymous"}}),
     ("GET", "/api/v1/cases/{case_id}"): (EVERY_ROLE, {}),
@@ -125,6 +141,7 @@ def client(services: Services) -> Iterator[tuple[TestClient, dict[Role, str]]]:
         org = "law-centre" if role is Role.CASEWORKER else None
         services.accounts.create(f"user-{role.value}", PASSWORD, role.value, org)
         tokens[role] = services.accounts.create_token(f"user-{role.value}")
+    services.vault.ingest_stream(io.BytesIO(PHOTO))  # a photo for the officer photo route
     for collar in ("1", "2", "3"):  # officers for the officer routes to act on
         services.officers.add("kent", {"collar": collar}, "setup")
     incident = NewIncident("kent", datetime(2025, 1, 1, tzinfo=UTC), "Here", "other", "Test")

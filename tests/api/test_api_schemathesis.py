@@ -47,6 +47,7 @@ OPERATIONS = {
     "POST /api/v1/officers/{officer_id}/identifiers",
     "POST /api/v1/officers/{officer_id}/merge",
     "GET /api/v1/officers/{officer_id}/record",
+    "POST /api/v1/officers/{officer_id}/photos",
     "GET /api/v1/cases",
     "POST /api/v1/cases",
     "GET /api/v1/cases/{case_id}",

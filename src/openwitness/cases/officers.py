@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
 
 from openwitness.cases.history import record_change
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.storage.db import Database
-from openwitness.storage.models import Allegation, OfficerIdentifier
+from openwitness.storage.models import Allegation, Evidence, OfficerIdentifier, OfficerPhoto
 from openwitness.storage.models import Force as ForceRow
 from openwitness.storage.models import Officer as OfficerRow
 
@@ -67,6 +67,7 @@ class Officer:
     force_id: str
     merged_into: int | None
     identifiers: tuple[Identifier, ...] = field(default=())
+    photos: tuple[str, ...] = field(default=())  # sha256 of images in the vault
 
     def current(self, kind: str) -> str | None:
         values = [i.value for i in self.identifiers if i.kind == kind and i.valid_to is None]
@@ -88,6 +89,7 @@ class Officer:
             "current": {kind: self.current(kind) for kind in SINGLE_VALUED},
             "aliases": [i.value for i in self.identifiers if i.kind == "alias"],
             "history": [i.to_dict() for i in self.identifiers],
+            "photos": list(self.photos),
         }
 
 
@@ -148,9 +150,14 @@ class Officers:
                 )
             _insert_identifier(conn, officer_id, kind, value, since, actor)
             record_change(
-                conn, "officer", officer_id, f"set {kind}", actor,
-                {kind: before.current(kind)}, {kind: value},
-            )  # fmt: skip
+                conn,
+                "officer",
+                officer_id,
+                f"set {kind}",
+                actor,
+                {kind: before.current(kind)},
+                {kind: value},
+            )
         return self.get(officer_id)
 
     def merge(self, keep_id: int, other_id: int, actor: str) -> Officer:
@@ -177,11 +184,28 @@ class Officers:
                 .returning(Allegation.id)
             ).scalars()
             moved_ids = sorted(moved)
+            conn.execute(  # photos both records had stay once, on the kept record
+                delete(OfficerPhoto).where(
+                    OfficerPhoto.officer_id == other_id,
+                    OfficerPhoto.sha256.in_(
+                        select(OfficerPhoto.sha256).where(OfficerPhoto.officer_id == keep_id)
+                    ),
+                )
+            )
+            conn.execute(
+                update(OfficerPhoto)
+                .where(OfficerPhoto.officer_id == other_id)
+                .values(officer_id=keep_id)
+            )
             record_change(
-                conn, "officer", keep_id, "merge", actor,
+                conn,
+                "officer",
+                keep_id,
+                "merge",
+                actor,
                 {"kept": keep.to_dict(), "merged": other.to_dict()},
                 {"merged_from": other_id, "allegations_moved": moved_ids},
-            )  # fmt: skip
+            )
         return self.get(keep_id)
 
     def get(self, officer_id: int) -> Officer:
@@ -216,10 +240,47 @@ class Officers:
                 identifiers[i.officer_id].append(
                     Identifier(i.kind, i.value, i.valid_from, i.valid_to)
                 )
+            photos: dict[int, list[str]] = {row.id: [] for row in rows}
+            for photo in conn.execute(
+                select(OfficerPhoto.officer_id, OfficerPhoto.sha256)
+                .where(OfficerPhoto.officer_id.in_(select(OfficerRow.id).where(*conditions)))
+                .order_by(OfficerPhoto.added_at, OfficerPhoto.sha256)
+            ):
+                photos[photo.officer_id].append(photo.sha256)
         return [
-            Officer(row.id, row.force_id, row.merged_into, tuple(identifiers[row.id]))
+            Officer(
+                row.id,
+                row.force_id,
+                row.merged_into,
+                tuple(identifiers[row.id]),
+                tuple(photos[row.id]),
+            )
             for row in rows
         ]
+
+    def add_photo(self, officer_id: int, sha256: str, actor: str) -> Officer:
+        """Link a photo of the officer: an image already lodged in the vault."""
+        officer = self.get(officer_id)
+        if officer.merged_into is not None:
+            raise InvalidRequestError(f"officer {officer_id} was merged into {officer.merged_into}")
+        with self.db.write() as conn:
+            media_type = conn.execute(
+                select(Evidence.media_type).where(Evidence.sha256 == sha256)
+            ).scalar()
+            if media_type is None:
+                raise InvalidRequestError(f"photo: {sha256!r} is not in the vault")
+            if not media_type.startswith("image/"):
+                raise InvalidRequestError(f"photo: {sha256[:12]}… is {media_type}, not an image")
+            if sha256 not in officer.photos:
+                conn.execute(
+                    insert(OfficerPhoto).values(
+                        officer_id=officer_id, sha256=sha256, added_at=_now(), added_by=actor
+                    )
+                )
+                record_change(
+                    conn, "officer", officer_id, "add photo", actor, None, {"photo": sha256}
+                )
+        return self.get(officer_id)
 
 
 def _check_date(value: date | None) -> None:

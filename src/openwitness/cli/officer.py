@@ -58,6 +58,17 @@ def update(
     console.print(f"officer {officer.id}: {officer.label}", highlight=False)
 
 
+@app.command("photo")
+def photo(
+    officer_id: Annotated[int, typer.Argument(help="Officer id.")],
+    sha256: Annotated[str, typer.Argument(help="sha256 of an image lodged in the vault.")],
+) -> None:
+    """Link a photo of the officer (lodge it first with 'witness evidence add')."""
+    with services() as svc:
+        officer = svc.officers.add_photo(officer_id, sha256, _actor())
+    console.print(f"officer {officer.id}: {len(officer.photos)} photo(s)", highlight=False)
+
+
 @app.command("merge")
 def merge(
     keep: Annotated[int, typer.Argument(help="The record to keep.")],
@@ -71,13 +82,15 @@ def merge(
 
 @app.command("show")
 def show(officer_id: Annotated[int, typer.Argument(help="Officer id.")]) -> None:
-    """An officer's identifiers over time and the history of changes to the record."""
+    """An officer's identifiers over time, photos, allegations with outcomes, co-accused
+    officers, unresolved and overdue counts, and the history of changes to the record."""
     from openwitness.cases.history import history
 
     with services() as svc:
         officer = svc.officers.get(officer_id)
         changes = history(svc.db, "officer", officer_id)
-    print(json.dumps({**officer.to_dict(), "changes": changes}, indent=2))
+        record = svc.listings.officer_record(officer_id)
+    print(json.dumps({**officer.to_dict(), "record": record, "changes": changes}, indent=2))
 
 
 @app.command("list")

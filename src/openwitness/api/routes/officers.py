@@ -31,6 +31,10 @@ class NewIdentifier(BaseModel):
     since: date | None = None
 
 
+class Photo(BaseModel):
+    sha256: str = Field(pattern="^[0-9a-f]{64}$", description="An image lodged in the vault")
+
+
 class Merge(BaseModel):
     other: int = Field(ge=1, le=MAX_ID, description="The record of the same officer to fold in")
 
@@ -72,6 +76,14 @@ def add_identifier(
         officer_id, body.kind, body.value, editor.username, body.since
     )
     return officer.to_dict()
+
+
+@router.post("/{officer_id}/photos")
+def add_photo(
+    officer_id: IdPath, body: Photo, services: ServicesDep, editor: Editor
+) -> dict[str, Any]:
+    """Link a photo of the officer (lodge it first with POST /api/v1/evidence)."""
+    return services.officers.add_photo(officer_id, body.sha256, editor.username).to_dict()
 
 
 @router.post("/{officer_id}/merge")
