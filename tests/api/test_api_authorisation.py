@@ -146,12 +146,21 @@ def client(services: Services) -> Iterator[tuple[TestClient, dict[Role, str]]]:
         services.officers.add("kent", {"collar": collar}, "setup")
     incident = NewIncident("kent", datetime(2025, 1, 1, tzinfo=UTC), "Here", "other", "Test")
     services.incidents.add(incident, "setup", "law-centre")  # the caseworker's organisation
-    form = CaseForm.model_validate({
-        **CASE, "narrative": "Perdita Private was searched",
-        "people": [{"role": "complainant", "name": SECRETS[0], "phone": SECRETS[1],
-                    "email": SECRETS[2]}],
-        "allegations": [{"officer": 1, "category": "use-of-force"}],
-    })  # fmt: skip
+    form = CaseForm.model_validate(
+        {
+            **CASE,
+            "narrative": "Perdita Private was searched",
+            "people": [
+                {
+                    "role": "complainant",
+                    "name": SECRETS[0],
+                    "phone": SECRETS[1],
+                    "email": SECRETS[2],
+                }
+            ],
+            "allegations": [{"officer": 1, "category": "use-of-force"}],
+        }
+    )
     services.cases.add(form.to_new_case(), "setup", "law-centre")  # case 1, person 1
     with TestClient(create_app(services.settings)) as test_client:
         yield test_client, tokens
@@ -231,6 +240,17 @@ def test_personal_data_never_reaches_analysts_or_the_logs(
     caseworker_view = "".join(text for is_analyst, text in seen if not is_analyst)
     assert all(secret in caseworker_view for secret in SECRETS)  # the check can fail
     analyst_view = "".join(text for is_analyst, text in seen if is_analyst)
+    exports = "".join(
+        test_client.get(
+            "/api/v1/export/allegations",
+            params={"format": fmt},
+            headers={"Authorization": f"Bearer {tokens[role]}"},
+        ).text
+        for role in Role
+        for fmt in ("csv", "json")
+    )
+    assert "use-of-force" in exports  # the export holds the case's allegation
     for secret in (*SECRETS, "Perdita"):
         assert secret not in analyst_view
+        assert secret not in exports  # whoever asks
         assert secret not in caplog.text

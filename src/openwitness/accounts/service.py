@@ -17,7 +17,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError, OpenWitnessError
 from openwitness.storage.db import Database
@@ -69,6 +69,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def check_organisation(conn: Connection, organisation_id: str | None) -> None:
+    """Refuse an organisation id that does not exist (None, no organisation, is fine)."""
+    if organisation_id is not None and not conn.execute(
+        select(Organisation.id).where(Organisation.id == organisation_id)
+    ).first():
+        raise InvalidRequestError(f"organisation: unknown organisation {organisation_id!r}")
+
+
 class Accounts:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -102,13 +110,7 @@ class Accounts:
             raise InvalidRequestError("a caseworker account needs an organisation")
         password_hash = _hasher.hash(password)
         with self.db.write() as conn:
-            if (
-                organisation_id is not None
-                and not conn.execute(
-                    select(Organisation.id).where(Organisation.id == organisation_id)
-                ).first()
-            ):
-                raise InvalidRequestError(f"unknown organisation {organisation_id!r}")
+            check_organisation(conn, organisation_id)
             if conn.execute(select(AccountRow.id).where(AccountRow.username == username)).first():
                 raise InvalidRequestError(f"username {username!r} is taken")
             account_id = conn.execute(

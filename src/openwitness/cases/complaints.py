@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from openwitness.accounts.service import check_organisation
 from openwitness.cases.access import Viewer
 from openwitness.cases.allegations import (
     Allegation,
@@ -33,7 +34,6 @@ from openwitness.storage.db import Database
 from openwitness.storage.models import Allegation as AllegationRow
 from openwitness.storage.models import Complaint as ComplaintRow
 from openwitness.storage.models import Incident as IncidentRow
-from openwitness.storage.models import Organisation
 from openwitness.storage.models import Person as PersonRow
 from openwitness.storage.search import SearchIndex
 
@@ -203,13 +203,7 @@ class Cases:
         received = _check_case(new)
         token = FOLLOW_UP_PREFIX + secrets.token_urlsafe(32) if follow_up else None
         with self.db.write() as conn:
-            if (
-                organisation_id is not None
-                and not conn.execute(
-                    select(Organisation.id).where(Organisation.id == organisation_id)
-                ).first()
-            ):
-                raise InvalidRequestError(f"organisation: unknown organisation {organisation_id!r}")
+            check_organisation(conn, organisation_id)
             incident_id = insert_incident(conn, new.incident, actor, organisation_id)
             case_id: int = conn.execute(
                 insert(ComplaintRow)
@@ -314,13 +308,7 @@ class Cases:
         """Hand a case (e.g. an anonymous report) to an organisation; admins and the CLI only."""
         case = self._load(case_id)
         with self.db.write() as conn:
-            if (
-                organisation_id is not None
-                and not conn.execute(
-                    select(Organisation.id).where(Organisation.id == organisation_id)
-                ).first()
-            ):
-                raise InvalidRequestError(f"organisation: unknown organisation {organisation_id!r}")
+            check_organisation(conn, organisation_id)
             conn.execute(
                 update(ComplaintRow)
                 .where(ComplaintRow.id == case_id)

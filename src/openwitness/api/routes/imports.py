@@ -40,6 +40,22 @@ async def _spooled(request: Request, folder: Path) -> Path:
     return path
 
 
+async def _import(
+    kind: str,
+    request: Request,
+    services: ServicesDep,
+    admin: AdminDep,
+    force: str,
+    source: str,
+    dry_run: bool,
+) -> dict[str, Any]:
+    load = services.importers.roster if kind == "roster" else services.importers.complaints
+    with tempfile.TemporaryDirectory() as folder:
+        path = await _spooled(request, Path(folder))
+        report = await run_in_threadpool(load, path, force, source, admin.username, dry_run)
+    return report.to_dict()
+
+
 @router.post("/roster", openapi_extra=_CSV_BODY)
 async def import_roster(
     request: Request,
@@ -50,12 +66,7 @@ async def import_roster(
     dry_run: DryRun = False,
 ) -> dict[str, Any]:
     """Officers, one a row (OpenWitness's roster layout or OpenOversight's)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = await _spooled(request, Path(folder))
-        report = await run_in_threadpool(
-            services.importers.roster, path, force, source, admin.username, dry_run
-        )
-    return report.to_dict()
+    return await _import("roster", request, services, admin, force, source, dry_run)
 
 
 @router.post("/complaints", openapi_extra=_CSV_BODY)
@@ -68,9 +79,4 @@ async def import_complaints(
     dry_run: DryRun = False,
 ) -> dict[str, Any]:
     """Complaints and their allegations, one allegation a row."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = await _spooled(request, Path(folder))
-        report = await run_in_threadpool(
-            services.importers.complaints, path, force, source, admin.username, dry_run
-        )
-    return report.to_dict()
+    return await _import("complaints", request, services, admin, force, source, dry_run)
