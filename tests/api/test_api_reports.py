@@ -80,6 +80,8 @@ def test_a_report_with_evidence_gets_a_receipt_and_a_follow_up_token(
         wrong = httpx.post(f"{base}/api/v1/reports/follow-up", json={"token": "owf_guess"})
         assert wrong.status_code == 404
 
+        searched = httpx.get(f"{base}/api/v1/cases", params={"q": "Zora Quill"})
+        assert searched.status_code == 401  # and the search words stay out of the access log
         bad = httpx.post(f"{base}/api/v1/reports", json={**REPORT, "force": "atlantis"})
         assert bad.status_code == 400 and "force" in bad.json()["detail"]
         # RATE requests a minute per address: 4 made so far, so 2 more pass, then 429.
@@ -90,6 +92,7 @@ def test_a_report_with_evidence_gets_a_receipt_and_a_follow_up_token(
         assert answers[-1].headers["retry-after"] == "60"
     log = (tmp_path / "server.log").read_text(errors="replace")
     assert "Zora" not in log and "07700" not in log and token not in log
+    assert '"GET /api/v1/cases HTTP/1.1" 401' in log  # the request was logged, without its query
 
     svc, _ = initialise(settings)
     try:

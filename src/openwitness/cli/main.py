@@ -134,4 +134,8 @@ def serve(
     except OpenWitnessError as exc:
         fail(str(exc))
     console.print(f"Serving OpenWitness on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    from openwitness.api.access_log import uvicorn_log_config
+
+    uvicorn.run(
+        application, host=host, port=port, log_level="info", log_config=uvicorn_log_config()
+    )
