@@ -18,7 +18,6 @@ from sqlalchemy import Connection, insert, select
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError, OpenWitnessError
 from openwitness.evidence.blobstore import BlobStore, StagingFile, UploadTooLarge
-from openwitness.evidence.metadata import extract_metadata
 from openwitness.evidence.sniff import ALLOWED_MEDIA_TYPES, SNIFF_BYTES, sniff_media_type
 from openwitness.ledger.entry import EvidenceEntry
 from openwitness.ledger.receipt import Receipt
@@ -120,6 +119,9 @@ class Vault:
         existing = self._find(sha256)
         if existing is not None:
             return IngestResult(existing, self.log.receipt(existing.log_index), created=False)
+        # PyAV, Pillow and c2pa load here, on the first ingest, not on every command's start.
+        from openwitness.evidence.metadata import extract_metadata
+
         metadata = extract_metadata(staged.path, media_type)
         received_at = datetime.now(UTC).replace(microsecond=0)
         entry = EvidenceEntry(sha256, staged.size, media_type, received_at)
