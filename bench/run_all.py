@@ -22,7 +22,7 @@ from pathlib import Path
 from _common import Row, machine_info, markdown_table
 
 BENCH = Path(__file__).resolve().parent
-ORDER = ("ingest", "log_append", "proofs", "verify_receipt")
+ORDER = ("ingest", "log_append", "proofs", "verify_receipt", "cases")
 
 
 def main() -> None:
