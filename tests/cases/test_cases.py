@@ -11,9 +11,11 @@ from openwitness.cases.access import Viewer
 from openwitness.cases.allegations import NewAllegation
 from openwitness.cases.complaints import NewCase, NewPerson, ReportedTo
 from openwitness.cases.incidents import NewIncident
+from openwitness.cases import listing
 from openwitness.cases.listing import Filters
 from openwitness.core.errors import ForbiddenError, InvalidRequestError, NotFoundError
 from openwitness.services import Services
+from openwitness.storage import search
 from openwitness.storage.models import ChangeRecord, Person
 
 OPERATOR = Viewer.operator("tester")
@@ -186,7 +188,13 @@ def test_co_accused_officers_and_merging_moves_allegations(orgs: Services) -> No
     assert orgs.listings.officer_record(one.id)["counts"]["allegations"] == 2
 
 
-def test_filters_pagination_and_full_text_search(orgs: Services) -> None:
+@pytest.mark.parametrize("phrasing", ["sparse", "dense"])
+def test_filters_pagination_and_full_text_search(
+    orgs: Services, phrasing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if phrasing == "dense":  # every filter and search phrased as for thousands of matches
+        monkeypatch.setattr(listing, "DENSE_FROM", 1)
+        monkeypatch.setattr(search, "SORT_MATCHES_UP_TO", 1)
     officer = orgs.officers.add("kent", {"collar": "77"}, "tester")
     for n in range(5):
         orgs.cases.add(

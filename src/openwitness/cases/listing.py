@@ -7,7 +7,7 @@ size; the full case is ``Cases.view``. Every query is limited to what the viewer
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -148,6 +148,7 @@ class Listings:
         """Cases, newest report first, with a summary of their allegations."""
         filters.check()
         limit, offset = _page(limit, offset)
+        unsearched = replace(filters, query=None)  # the search is phrased below, by density
         query = select(
             ComplaintRow.id,
             ComplaintRow.received_at,
@@ -158,9 +159,11 @@ class Listings:
             ComplaintRow.source_id,
             ComplaintRow.force_id,
             ComplaintRow.incident_id,
-        ).where(*case_conditions(filters, viewer, self.search))
+        ).where(*case_conditions(unsearched, viewer, self.search))
         query = query.order_by(ComplaintRow.dated_at.desc().nulls_last(), ComplaintRow.id.desc())
         with self.db.read() as conn:
+            if filters.query is not None:
+                query = query.where(self.search.condition(conn, filters.query, ComplaintRow.id))
             conditions = allegation_conditions(filters)
             if conditions:
                 query = query.where(_having_allegations(conn, conditions))

@@ -402,5 +402,5 @@ class BulkWriter:
         by_id = {complaint_ids[s]: place for s, place in places.items()}
         documents = [(cid, "\n".join([by_id[cid], *sorted(words.get(cid, ()))])) for cid in by_id]
         for documents_batch in _chunks(documents):
-            self.search.put(conn, documents_batch)
+            self.search.put(conn, documents_batch, new=True)
         tick("search index", len(documents), len(documents))
