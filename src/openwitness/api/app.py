@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 import openwitness
 from openwitness.api import errors
@@ -28,6 +29,10 @@ from openwitness.api.routes import (
 )
 from openwitness.core.config import Settings
 from openwitness.services import open_services
+from openwitness.web import security
+from openwitness.web.routes import public
+from openwitness.web.routes.uploads import uploads_router
+from openwitness.web.templating import STATIC
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -62,4 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(session.router)
     app.include_router(taxonomy.router)
     app.include_router(tiles.router)
+    # The web app: pages, their assets and resumable uploads, over the same services.
+    security.install(app)
+    app.include_router(public.router)
+    app.include_router(uploads_router(services))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

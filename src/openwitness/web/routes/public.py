@@ -1,0 +1,213 @@
+"""The public pages: home, report an encounter, its receipt, verify a receipt, the log, rights.
+
+No account is needed for any of them. Reporting is rate-limited per client address like the
+API's ``/api/v1/reports``, and goes through the same services: evidence into the vault and log,
+the report into cases.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from openwitness.api.deps import ServicesDep, public_rate_limit
+from openwitness.cases.forms import PersonForm, ReportForm
+from openwitness.cases.incidents import ENCOUNTER_TYPES
+from openwitness.core.errors import OpenWitnessError
+from openwitness.ledger.checkpoint import parse_checkpoint_text
+from openwitness.ledger.note import parse_note
+from openwitness.services import Services
+from openwitness.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+# A form's "when" has no time zone; reports are about UK encounters, so UK time is assumed.
+UK_TIME = ZoneInfo("Europe/London")
+MAX_FILES = 10
+RIGHTS_WRITTEN = "2026-12-01"
+
+
+def _log_facts(services: Services) -> dict[str, Any]:
+    note = services.log.latest_checkpoint()
+    checkpoint = parse_checkpoint_text(parse_note(note).text)
+    return {
+        "origin": checkpoint.origin,
+        "size": checkpoint.size,
+        "root_hash": base64.b64encode(checkpoint.root_hash).decode(),
+        "note": note,
+        "key": services.log.signer.verifier.vkey,
+    }
+
+
+def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return _page(request, "home.html")
+
+
+@router.get("/rights", response_class=HTMLResponse)
+def rights(request: Request) -> HTMLResponse:
+    return _page(request, "rights.html", written=RIGHTS_WRITTEN)
+
+
+@router.get("/log", response_class=HTMLResponse)
+def log_page(request: Request, services: ServicesDep) -> HTMLResponse:
+    return _page(request, "log.html", log=_log_facts(services))
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_page(request: Request, services: ServicesDep) -> HTMLResponse:
+    return _page(request, "verify.html", log=_log_facts(services))
+
+
+def _report_context(
+    services: Services, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    forces = [f for f in services.forces.list() if f.country == "GB"]
+    return {
+        "forces": forces,
+        "encounter_types": ENCOUNTER_TYPES,
+        "values": values,
+        "errors": errors,
+        "max_bytes": services.vault.max_upload_bytes,
+    }
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_page(request: Request, services: ServicesDep) -> HTMLResponse:
+    return _page(request, "report.html", **_report_context(services, {}, {}))
+
+
+def _when(value: str) -> datetime | str:
+    """``datetime-local`` text as an aware time (UK time unless it carries an offset)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # left for the form's own validation to name
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UK_TIME)
+
+
+REQUIRED = {
+    "occurred_at": "Enter when it happened",
+    "place": "Enter where it happened",
+    "force": "Choose the police force",
+    "encounter_type": "Choose the kind of encounter",
+    "narrative": "Say what happened",
+}
+
+
+def _report_form(form: FormData, evidence: list[str]) -> ReportForm:
+    """The page's fields as the API's ReportForm, so both accept exactly the same reports.
+
+    Empty required fields are all named at once; the rest is checked by the same code as the
+    API's, which stops at the first problem."""
+    text = {k: str(v).strip() for k, v in form.multi_items() if isinstance(v, str)}
+    missing = {field: message for field, message in REQUIRED.items() if not text.get(field)}
+    if missing:
+        raise ReportFormError(missing)
+    kind = text.get("reporter_kind") or "anonymous"
+    contact = {k: text[k] for k in ("name", "email", "phone") if text.get(k)}
+    people = [PersonForm(role="complainant", **contact)] if contact and kind == "named" else []
+    return ReportForm.model_validate(
+        {
+            "force": text.get("force", ""),
+            "occurred_at": _when(text.get("occurred_at", "")),
+            "place": text.get("place", ""),
+            "encounter_type": text.get("encounter_type", ""),
+            "narrative": text.get("narrative", ""),
+            "latitude": text.get("latitude") or None,
+            "longitude": text.get("longitude") or None,
+            "evidence": evidence,
+            "reporter_kind": kind,
+            "pseudonym": text.get("pseudonym") or None,
+            "officer_description": text.get("officer_description") or None,
+            "people": people,
+        }
+    )
+
+
+def _field_errors(error: Exception) -> dict[str, str]:
+    """Errors keyed by the form field they belong to, to show beside it."""
+    if isinstance(error, ValidationError):
+        found: dict[str, str] = {}
+        for item in error.errors():
+            field = str(item["loc"][0]) if item["loc"] else "form"
+            found.setdefault(field, item["msg"])
+        return found
+    message = str(error)
+    field, _, rest = message.partition(":")
+    return {field.strip(): rest.strip()} if rest and " " not in field.strip() else {"form": message}
+
+
+class ReportFormError(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+async def _lodge_files(services: Services, form: FormData) -> list[str]:
+    """Store each attached file through the vault and log; returns their sha256."""
+    files = [v for v in form.getlist("files") if isinstance(v, UploadFile) and v.filename]
+    if len(files) > MAX_FILES:
+        raise ReportFormError({"files": f"at most {MAX_FILES} files in one report"})
+    lodged = []
+    for upload in files:
+        try:
+            result = await run_in_threadpool(services.vault.ingest_stream, upload.file)
+        except OpenWitnessError as error:
+            raise ReportFormError({"files": f"{upload.filename}: {error}"}) from error
+        lodged.append(result.record.sha256)
+    return lodged
+
+
+@router.post("/report", response_class=HTMLResponse, dependencies=[Depends(public_rate_limit)])
+async def submit_report(request: Request, services: ServicesDep) -> Response:
+    """The form, posted: files attached (no JavaScript) or already lodged by the page's own
+    resumable upload and named by sha256 in ``evidence`` fields."""
+    limit = services.vault.max_upload_bytes * MAX_FILES
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return _page(
+            request,
+            "report.html",
+            status_code=413,
+            **_report_context(
+                services, {}, {"files": f"the files add up to more than {limit:,} bytes"}
+            ),
+        )
+    form = await request.form(max_files=MAX_FILES, max_fields=100)
+    values: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    evidence = [v for v in form.getlist("evidence") if isinstance(v, str) and v]
+    values["evidence_list"] = evidence  # files lodged by the page's own upload stay attached
+    try:
+        _report_form(form, evidence)  # refuse a bad form before its files enter the log
+        report = _report_form(form, evidence + await _lodge_files(services, form))
+        case, token, receipt = services.reports.submit(report.to_new_case())
+    except ReportFormError as error:
+        errors = error.errors
+    except (ValidationError, OpenWitnessError) as error:
+        errors = _field_errors(error)
+    else:
+        return _page(
+            request,
+            "receipt.html",
+            status_code=201,
+            case=case.id,
+            token=token,
+            receipt=receipt,
+            log=_log_facts(services),
+        )
+    return _page(
+        request, "report.html", status_code=422, **_report_context(services, values, errors)
+    )

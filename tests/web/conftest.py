@@ -1,0 +1,73 @@
+"""Browser tests: a real `witness serve` and Debian's Chromium driven by Playwright.
+
+They skip, saying why, where Chromium or Playwright is missing; with OPENWITNESS_REQUIRE_BROWSER
+set (as `scripts/test` sets it when it has installed Chromium, and CI does) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from openwitness.core.config import Settings
+from openwitness.services import initialise
+from tests.api.test_api_server import free_port, serving
+
+CHROMIUM = Path("/usr/bin/chromium")
+ORIGIN = "web.test/log"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("OPENWITNESS_REQUIRE_BROWSER"):
+        pytest.fail(f"browser tests are required here but {reason}")
+    pytest.skip(f"{reason} (install Debian's chromium, or run scripts/test)")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh installation on SQLite served by a real `witness serve`; yields its base URL."""
+    home = tmp_path_factory.mktemp("site")
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'witness.db'}")
+    services, _ = initialise(settings, ORIGIN)
+    services.close()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with serving(settings, home / "server.log", "--port", str(port), base=base):
+        yield base
+
+
+@pytest.fixture
+def page(browser: Any, site: str) -> Iterator[Any]:
+    """A fresh browser context on a phone-sized screen; fails the test on any request that
+    leaves the site or any Content Security Policy violation."""
+    context = browser.new_context(viewport={"width": 360, "height": 800}, accept_downloads=True)
+    tab = context.new_page()
+    outside: list[str] = []
+    csp: list[str] = []
+    tab.on("request", lambda r: outside.append(r.url) if not r.url.startswith(site) else None)
+    tab.on(
+        "console",
+        lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield tab
+    context.close()
+    assert outside == [], f"requests left the site: {outside}"
+    assert csp == [], f"Content Security Policy violations: {csp}"

@@ -1,0 +1,90 @@
+"""The public pages in a real browser: a 360 px phone screen without horizontal overflow, axe-core
+(WCAG 2.2 AA) without serious or critical violations, and the report form without JavaScript."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.support import MEDIA, require_shared
+
+PUBLIC_PAGES = ["/", "/report", "/verify", "/log", "/rights"]
+PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def serious_violations(page: Any) -> list[str]:
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_a_public_page_fits_a_360px_phone_and_passes_axe(
+    page: Any, site: str, path: str, tmp_path: Path
+) -> None:
+    response = page.goto(site + path)
+    assert response.status == 200
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1] == 360, f"{path} overflows horizontally: {widths}"
+    assert page.locator("h1").count() == 1
+    assert serious_violations(page) == []
+
+
+def test_every_page_can_be_reached_by_keyboard(page: Any, site: str) -> None:
+    page.goto(site + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to content"
+    reached = set()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("() => document.activeElement.getAttribute('href')"))
+    assert {"/report", "/verify", "/log", "/rights"} <= reached
+
+
+def test_a_refused_report_names_each_field_beside_it_and_passes_axe(page: Any, site: str) -> None:
+    page.goto(site + "/report")
+    page.click("#submit")  # nothing filled in (and no files, so the form posts as it is)
+    assert page.locator(".error-summary").is_visible()
+    for field in ("occurred_at", "place", "force", "encounter_type", "narrative"):
+        assert page.locator(f"#{field}-error").is_visible(), field
+        assert page.locator(f"#{field}").get_attribute("aria-invalid") == "true"
+    assert serious_violations(page) == []
+
+
+def test_the_report_form_works_without_javascript(browser: Any, site: str) -> None:
+    require_shared(PHOTO)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(site + "/report")
+        page.set_input_files("#files", str(PHOTO))
+        page.fill("#occurred_at", "2026-11-30T18:30")
+        page.select_option("#force", "metropolitan")
+        page.select_option("#encounter_type", "stop-and-search")
+        page.fill("#narrative", "Stopped and searched outside the station.")
+        page.click("#submit")  # "where" left empty: refused, and said beside the field
+        assert page.locator("#place-error").is_visible()
+        assert page.locator("#place").get_attribute("aria-invalid") == "true"
+        assert page.locator("#narrative").input_value() == "Stopped and searched outside the station."
+
+        page.set_input_files("#files", str(PHOTO))  # a browser never refills a file field
+        page.fill("#place", "Brixton Road")
+        page.click("#submit")
+        assert page.locator("h1").text_content() == "Your report has been received"
+        item = page.locator(".lodged-item")
+        assert item.count() == 1
+        assert item.get_attribute("data-sha256") == hashlib.sha256(PHOTO.read_bytes()).hexdigest()
+        assert len(page.locator("#follow-up-token").text_content() or "") >= 20
+    finally:
+        context.close()
