@@ -54,7 +54,7 @@ def test_every_page_can_be_reached_by_keyboard(page: Any, site: str) -> None:
 
 def test_a_refused_report_names_each_field_beside_it_and_passes_axe(page: Any, site: str) -> None:
     page.goto(site + "/report")
-    page.click("#submit")  # nothing filled in (and no files, so the form posts as it is)
+    page.click("#send-report")  # nothing filled in (and no files, so the form posts as it is)
     assert page.locator(".error-summary").is_visible()
     for field in ("occurred_at", "place", "force", "encounter_type", "narrative"):
         assert page.locator(f"#{field}-error").is_visible(), field
@@ -73,14 +73,16 @@ def test_the_report_form_works_without_javascript(browser: Any, site: str) -> No
         page.select_option("#force", "metropolitan")
         page.select_option("#encounter_type", "stop-and-search")
         page.fill("#narrative", "Stopped and searched outside the station.")
-        page.click("#submit")  # "where" left empty: refused, and said beside the field
+        page.click("#send-report")  # "where" left empty: refused, and said beside the field
         assert page.locator("#place-error").is_visible()
         assert page.locator("#place").get_attribute("aria-invalid") == "true"
-        assert page.locator("#narrative").input_value() == "Stopped and searched outside the station."
+        assert (
+            page.locator("#narrative").input_value() == "Stopped and searched outside the station."
+        )
 
         page.set_input_files("#files", str(PHOTO))  # a browser never refills a file field
         page.fill("#place", "Brixton Road")
-        page.click("#submit")
+        page.click("#send-report")
         assert page.locator("h1").text_content() == "Your report has been received"
         item = page.locator(".lodged-item")
         assert item.count() == 1

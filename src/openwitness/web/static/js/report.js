@@ -11,7 +11,7 @@
   const input = document.getElementById("files");
   const list = document.getElementById("file-progress");
   const status = document.getElementById("submit-status");
-  const button = document.getElementById("submit");
+  const button = document.getElementById("send-report");
   const CHUNK = Number(form.dataset.chunkBytes || 4 * 1024 * 1024);
 
   addLocationButton();

@@ -59,8 +59,9 @@ const TLOG = (() => {
   }
 
   async function parseKey(vkey) {
-    const parts = vkey.trim().split("+");
-    if (parts.length !== 3 || !parts[0] || !/^[0-9a-f]{8}$/.test(parts[1])) {
+    // name+id+base64, where the base64 may itself contain "+"
+    const parts = /^([^+\s]+)\+([^+]*)\+(\S+)$/.exec(vkey.trim())?.slice(1) || [];
+    if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) {
       throw new VerifyError("the log key must look like name+1234abcd+base64");
     }
     const raw = b64decode(parts[2]);
@@ -153,5 +154,5 @@ const TLOG = (() => {
     return { entry, index: receipt.index, checkpoint, key: pinned.text };
   }
 
-  return { VerifyError, parseReceipt, verifyReceipt, hex };
+  return { VerifyError, parseReceipt, verifyReceipt, inclusionRoot, hex };
 })();
