@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from openwitness.cases import listing
 from openwitness.cases.access import Viewer
 from openwitness.cases.allegations import NewAllegation
 from openwitness.cases.complaints import NewCase, NewPerson, ReportedTo
 from openwitness.cases.incidents import NewIncident
-from openwitness.cases import listing
 from openwitness.cases.listing import Filters
 from openwitness.core.errors import ForbiddenError, InvalidRequestError, NotFoundError
 from openwitness.services import Services

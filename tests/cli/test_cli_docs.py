@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -37,13 +36,6 @@ def test_every_command_is_documented_and_has_help(path: tuple[str, ...]) -> None
     assert f"`witness {' '.join(path)}" in readme, f"witness {' '.join(path)} is not in README.md"
     result = CliRunner().invoke(app, [*path, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
-
-
-def test_ci_runs_the_readme_test_command() -> None:
-    readme = (REPO / "README.md").read_text()
-    blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
-    test_command = next(b for b in blocks if "pytest" in b)
-    assert test_command in (REPO / ".ci" / "run").read_text().splitlines()
 
 
 def test_the_command_tree_loads_without_the_database_layer() -> None:

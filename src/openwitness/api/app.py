@@ -29,8 +29,9 @@ from openwitness.api.routes import (
 )
 from openwitness.core.config import Settings
 from openwitness.services import open_services
+from openwitness.web import errors as web_errors
 from openwitness.web import security
-from openwitness.web.routes import public
+from openwitness.web.routes import casework, public
 from openwitness.web.routes.uploads import uploads_router
 from openwitness.web.templating import STATIC
 
@@ -69,7 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     # The web app: pages, their assets and resumable uploads, over the same services.
     security.install(app)
+    web_errors.install(app)
+    casework.install(app)
     app.include_router(public.router)
+    app.include_router(casework.router)
     app.include_router(uploads_router(services))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -39,9 +39,13 @@ def status_for(error: OpenWitnessError) -> int:
     return 400
 
 
+def json_error(error: OpenWitnessError) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=status_for(error))
+
+
 async def _expected(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OpenWitnessError)
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+    return json_error(exc)
 
 
 async def _disconnected(request: Request, _exc: Exception) -> JSONResponse:

@@ -1,0 +1,325 @@
+"""Caseworkers' pages (signed in): case list, case page with outcomes, officer profile, overdue
+dashboard and the import page with its dry-run report.
+
+Sign-in sets the same session cookie as ``POST /api/v1/session``; every form that changes
+something carries the session's CSRF token in a hidden field. What each account sees is decided
+by the same ``Viewer`` as the API, so a page can never show more than the API would.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from openwitness.accounts.service import Account, AuthenticationFailed, Role
+from openwitness.accounts.sessions import SESSION_HOURS, csrf_matches, csrf_token
+from openwitness.api.deps import SESSION_COOKIE, ServicesDep, public_rate_limit, viewer
+from openwitness.cases.forms import OutcomeForm
+from openwitness.cases.listing import Filters
+from openwitness.cases.outcomes import FINDINGS, HANDLING_ROUTES, RESULTS, STATUSES
+from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
+from openwitness.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+MAX_CSV_BYTES = 50 * 1024 * 1024
+
+
+class SignInRequired(Exception):
+    """Raised by a page that needs an account; answered with a redirect to the sign-in page."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def install(app: FastAPI) -> None:
+    async def to_sign_in(_request: Request, exc: Exception) -> Response:
+        target = exc.path if isinstance(exc, SignInRequired) else "/cases"
+        return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+
+    app.add_exception_handler(SignInRequired, to_sign_in)
+
+
+def signed_in(request: Request, services: ServicesDep) -> Account:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise SignInRequired(request.url.path)
+    try:
+        return services.sessions.account(cookie)
+    except AuthenticationFailed:
+        raise SignInRequired(request.url.path) from None
+
+
+SignedIn = Annotated[Account, Depends(signed_in)]
+
+
+def _page(
+    request: Request, account: Account | None, name: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    context["account"] = account
+    context["csrf_token"] = csrf_token(cookie) if cookie and account else ""
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+async def _checked_form(request: Request) -> FormData:
+    """The posted form, refused unless it carries this session's CSRF token."""
+    form = await request.form(max_files=1, max_fields=60)
+    token = form.get("csrf_token")
+    if not csrf_matches(
+        request.cookies.get(SESSION_COOKIE, ""), token if isinstance(token, str) else None
+    ):
+        raise ForbiddenError("the form has expired or did not come from this site: reload it")
+    return form
+
+
+def _editor(account: Account) -> None:
+    if account.role not in (Role.ADMIN, Role.CASEWORKER):
+        raise ForbiddenError("this needs the role admin or caseworker")
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, next: str = "/cases") -> HTMLResponse:
+    return _page(request, None, "sign_in.html", next=_local(next), error=None)
+
+
+def _local(target: str) -> str:
+    """Only a path on this site (no //host or scheme): no open redirect after sign-in."""
+    return target if target.startswith("/") and not target.startswith("//") else "/cases"
+
+
+@router.post("/sign-in", dependencies=[Depends(public_rate_limit)])
+async def sign_in(request: Request, services: ServicesDep) -> Response:
+    form = await request.form(max_files=0, max_fields=5)
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    target = _local(str(form.get("next", "/cases")))
+    try:
+        token, _account = services.sessions.sign_in(username[:64], password[:1024])
+    except AuthenticationFailed:
+        return _page(
+            request, None, "sign_in.html", status_code=401, next=target,
+            error="That username and password do not match an account.",
+        )  # fmt: skip
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600,
+        httponly=True, secure=True, samesite="strict", path="/",
+    )  # fmt: skip
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, services: ServicesDep, _account: SignedIn) -> Response:
+    await _checked_form(request)
+    services.sessions.sign_out(request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return response
+
+
+def _filters(request: Request, account: Account) -> tuple[Filters, dict[str, str]]:
+    given = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
+    errors: dict[str, str] = {}
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(given[name]) if name in given else None
+        except ValueError:
+            errors[name] = "a date, as YYYY-MM-DD"
+            return None
+
+    officer = given.get("officer")
+    if officer is not None and not (officer.isdigit() and 0 < int(officer) < 2**31):
+        errors["officer"] = "an officer's number"
+        officer = None
+    query = given.get("q")
+    if query and account.role is Role.ANALYST:
+        errors["q"] = "searching narratives needs the role admin or caseworker"
+        query = None
+    chosen = Filters(
+        force=given.get("force"),
+        officer=int(officer) if officer else None,
+        category=given.get("category"),
+        status=given.get("status"),
+        received_from=day("received_from"),
+        received_to=day("received_to"),
+        overdue=given.get("overdue") == "true",
+        query=query,
+    )
+    return chosen, errors
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def case_list(request: Request, services: ServicesDep, account: SignedIn) -> HTMLResponse:
+    chosen, errors = _filters(request, account)
+    offset = request.query_params.get("offset", "0")
+    start = int(offset) if offset.isdigit() and int(offset) < 2**31 else 0
+    page = None
+    if not errors:
+        try:
+            page = services.listings.cases(chosen, viewer(account), PAGE_SIZE, start)
+        except OpenWitnessError as error:
+            field, _, message = str(error).partition(":")
+            errors[field.strip() if message else "form"] = message.strip() or str(error)
+    params = {k: v for k, v in request.query_params.items() if k != "offset" and v}
+    return _page(
+        request, account, "cases.html", status_code=422 if errors else 200,
+        page=page, errors=errors, values=params, statuses=STATUSES,
+        forces=services.forces.list(),
+        link=lambda at: "/cases?" + urlencode({**params, "offset": at}),
+    )  # fmt: skip
+
+
+def _case_context(services: Any, account: Account, case_id: int) -> dict[str, Any]:
+    case = services.cases.view(case_id, viewer(account))
+    editable = account.role in (Role.ADMIN, Role.CASEWORKER)
+    # Footage and its metadata (GPS, device) can identify people: not for de-identified readers.
+    records = [services.vault.get(sha) for sha in case["incident"].get("evidence", [])]
+    evidence = [r.to_dict() if editable else r.public_dict() for r in records]
+    return {
+        "case": case,
+        "evidence": evidence,
+        "history": services.cases.history(case_id) if editable else [],
+        "editable": editable,
+        "statuses": STATUSES,
+        "handling_routes": HANDLING_ROUTES,
+        "findings": FINDINGS,
+        "results": RESULTS,
+    }
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(
+    request: Request, case_id: int, services: ServicesDep, account: SignedIn
+) -> HTMLResponse:
+    if not 0 < case_id < 2**31:
+        raise NotFoundError(f"no case {case_id}")
+    return _page(
+        request, account, "case.html", errors={}, **_case_context(services, account, case_id)
+    )
+
+
+@router.get("/cases/{case_id}/evidence/{sha256}")
+def case_evidence(case_id: int, sha256: str, services: ServicesDep, account: SignedIn) -> Response:
+    """The stored file, for playback on the case page: only to those who may see the case."""
+    _editor(account)  # footage identifies people: not for de-identified readers
+    case = services.cases.view(case_id, viewer(account))  # 404 for someone else's case
+    if sha256 not in case["incident"].get("evidence", []):
+        raise NotFoundError(f"case {case_id} has no evidence {sha256}")
+    record = services.vault.get(sha256)
+    return FileResponse(services.vault.blob_path(sha256), media_type=record.media_type)
+
+
+@router.post("/allegations/{allegation_id}/outcome")
+async def record_outcome(
+    request: Request, allegation_id: int, services: ServicesDep, account: SignedIn
+) -> Response:
+    form = await _checked_form(request)
+    _editor(account)
+    case_id = int(str(form.get("case", "0")) or 0)
+    given = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    changes = {k: v for k, v in given.items() if k in OutcomeForm.model_fields and v}
+    try:
+        outcome = OutcomeForm.model_validate(changes)
+        services.cases.update_allegation(allegation_id, outcome.changes(), viewer(account))
+    except (ValidationError, OpenWitnessError) as error:
+        errors = _outcome_errors(error)
+        context = _case_context(services, account, case_id)
+        return _page(
+            request, account, "case.html", status_code=422,
+            errors={allegation_id: errors}, **context,
+        )  # fmt: skip
+    return RedirectResponse(f"/cases/{case_id}#allegation-{allegation_id}", status_code=303)
+
+
+def _outcome_errors(error: Exception) -> dict[str, str]:
+    if isinstance(error, ValidationError):
+        return {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in error.errors()}
+    field, _, message = str(error).partition(":")
+    return {field.strip(): message.strip()} if message else {"form": str(error)}
+
+
+@router.get("/officers/{officer_id}", response_class=HTMLResponse)
+def officer_page(
+    request: Request, officer_id: int, services: ServicesDep, account: SignedIn
+) -> HTMLResponse:
+    if not 0 < officer_id < 2**31:
+        raise NotFoundError(f"no officer {officer_id}")
+    officer = services.officers.get(officer_id)
+    record = services.listings.officer_record(officer_id)
+    labels = {
+        o: services.officers.get(o).label for o in (c["officer"] for c in record["co_accused"])
+    }
+    return _page(
+        request, account, "officer.html", officer=officer.to_dict(), record=record, labels=labels
+    )
+
+
+@router.get("/overdue", response_class=HTMLResponse)
+def overdue_page(request: Request, services: ServicesDep, account: SignedIn) -> HTMLResponse:
+    shown = viewer(account)
+    counts = services.listings.overdue_counts(shown)
+    allegations = services.listings.allegations(Filters(overdue=True), shown, limit=200)
+    return _page(request, account, "overdue.html", counts=counts, allegations=allegations)
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(request: Request, services: ServicesDep, account: SignedIn) -> HTMLResponse:
+    _admin(account)
+    return _page(
+        request, account, "import.html", report=None, errors={}, values={"dry_run": "on"},
+        forces=services.forces.list(),
+    )  # fmt: skip
+
+
+def _admin(account: Account) -> None:
+    if account.role is not Role.ADMIN:
+        raise ForbiddenError("imports need the role admin")
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def run_import(request: Request, services: ServicesDep, account: SignedIn) -> Response:
+    _admin(account)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_CSV_BYTES:
+        raise ForbiddenError(f"the file is larger than {MAX_CSV_BYTES:,} bytes")
+    form = await _checked_form(request)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    upload = form.get("file")
+    kind = values.get("kind", "roster")
+    errors: dict[str, str] = {}
+    report = None
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors["file"] = "choose the CSV file to import"
+    elif kind not in ("roster", "complaints"):
+        errors["kind"] = "roster or complaints"
+    else:
+        load = services.importers.roster if kind == "roster" else services.importers.complaints
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "upload.csv"
+            path.write_bytes(await upload.read())
+            try:
+                report = await run_in_threadpool(
+                    load, path, values.get("force", ""), values.get("source", "web") or "web",
+                    account.username, "dry_run" in values,
+                )  # fmt: skip
+            except OpenWitnessError as error:
+                field, _, message = str(error).partition(":")
+                errors[field.strip() if message and " " not in field.strip() else "file"] = (
+                    message.strip() if message and " " not in field.strip() else str(error)
+                )
+    return _page(
+        request, account, "import.html", status_code=422 if errors else 200,
+        report=report.to_dict() if report else None, errors=errors, values=values,
+        forces=services.forces.list(),
+    )  # fmt: skip

@@ -1,0 +1,171 @@
+"""Caseworkers' pages in a real browser: sign in, find a case, record an outcome, see it on the
+officer's profile; the overdue dashboard and the import dry run; every page passes axe-core and
+fits a 360 px screen; other organisations' cases and other roles' pages stay closed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from openwitness.cases.allegations import NewAllegation
+from openwitness.cases.complaints import NewCase
+from openwitness.cases.incidents import NewIncident
+from openwitness.services import Services
+from tests.web.conftest import served
+from tests.web.test_public_pages import serious_violations
+
+PASSWORD = "correct horse battery staple"
+
+
+def seed(services: Services) -> None:
+    accounts = services.accounts
+    accounts.add_organisation("law-centre", "Law Centre")
+    accounts.add_organisation("other-group", "Other group")
+    accounts.create("cw", PASSWORD, "caseworker", "law-centre")
+    accounts.create("admin", PASSWORD, "admin")
+    accounts.create("analyst", PASSWORD, "analyst")
+    officer = services.officers.add("metropolitan", {"collar": "1234", "name": "PC Example"}, "t")
+    for org, narrative, due in (
+        ("law-centre", "Searched at the bus stop; handcuffed too tightly.", date(2020, 1, 1)),
+        ("other-group", "A case another organisation holds.", None),
+    ):
+        services.cases.add(
+            NewCase(
+                incident=NewIncident("metropolitan", datetime(2025, 3, 4, 18, 0, tzinfo=UTC),
+                                     "Brixton Road", "stop-and-search", narrative),
+                reporter_kind="anonymous",
+                allegations=(NewAllegation(officer.id, "use-of-force", "ask the PSD", due),),
+                received_at=datetime(2025, 3, 5, tzinfo=UTC),
+            ),
+            "t", org,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def casework_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with served(tmp_path_factory.mktemp("casework"), seed) as base:
+        yield base
+
+
+def sign_in(page: Any, base: str, username: str, then: str = "/cases") -> None:
+    page.goto(f"{base}{then}")
+    assert "/sign-in" in page.url  # not signed in: sent to sign in, and back afterwards
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_url(f"{base}{then}")
+
+
+def fits_and_passes_axe(page: Any) -> None:
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"{page.url} overflows horizontally: {widths}"
+    assert serious_violations(page) == [], page.url
+
+
+def test_a_caseworker_finds_a_case_records_an_outcome_and_sees_it_on_the_officers_profile(
+    page: Any, casework_site: str
+) -> None:
+    base = casework_site
+    sign_in(page, base, "cw")
+    fits_and_passes_axe(page)
+    assert page.locator("#case-table tbody tr").count() == 1  # not the other group's case
+
+    page.fill("#q", "handcuffed")
+    page.click("#apply-filters")
+    rows = page.locator("#case-table tbody tr")
+    assert rows.count() == 1
+    rows.locator("a").first.click()
+    assert page.locator("h1").text_content() == "Case #1"
+    assert "handcuffed too tightly" in (page.locator(".narrative").text_content() or "")
+    fits_and_passes_axe(page)
+
+    page.click("#allegation-1 summary")
+    page.select_option("#status-1", "closed")
+    page.select_option("#final_finding-1", "case-to-answer-misconduct")
+    page.select_option("#final_result-1", "final-written-warning")
+    page.fill("#decided_on-1", "2025-06-01")
+    page.fill("#closed_on-1", "2025-06-02")
+    page.click("#allegation-1 button[type=submit]")
+    page.wait_for_url(f"{base}/cases/1#allegation-1")
+    assert "case to answer misconduct: final written warning" in (
+        page.locator("#allegation-1 .final").text_content() or ""
+    )
+    history = page.locator("table.history").text_content() or ""
+    assert "final_finding → case-to-answer-misconduct" in history
+
+    page.click("#allegation-1 a[href^='/officers/']")
+    assert page.locator("h1").text_content() == "PC Example, collar 1234, metropolitan"
+    final = page.locator("#officer-allegation-1 .final").text_content() or ""
+    assert "case to answer misconduct: final written warning" in final
+    assert page.locator("#count-sustained").text_content() == "0"
+    assert page.locator("#count-unresolved").text_content() == "1"  # the other group's case
+    fits_and_passes_axe(page)
+
+    page.goto(f"{base}/cases/2")  # the other organisation's case: as if it did not exist
+    assert page.locator("h1").text_content() == "Not found"
+
+
+def test_a_bad_outcome_is_refused_beside_the_form_and_changes_nothing(
+    page: Any, casework_site: str
+) -> None:
+    sign_in(page, casework_site, "cw", "/cases/1")
+    page.click("#allegation-1 summary")
+    page.fill("#decided_on-1", "2999-01-01")  # a date in the future
+    page.click("#allegation-1 button[type=submit]")
+    alert = page.locator("#allegation-1 .error-summary").text_content() or ""
+    assert "decided on" in alert and "future" in alert
+    fits_and_passes_axe(page)
+
+
+def test_the_overdue_dashboard_lists_and_counts_the_overdue(page: Any, casework_site: str) -> None:
+    sign_in(page, casework_site, "admin", "/overdue")
+    assert page.locator("#overdue-total").text_content() == "1"  # the other group's, still open
+    assert page.locator("#overdue-table tbody tr").count() == 1
+    fits_and_passes_axe(page)
+
+
+def test_the_import_page_shows_every_row_a_dry_run_would_refuse(
+    page: Any, casework_site: str, tmp_path: Path
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "collar,name,rank,unit,warrant,since\n"
+        "1001,PC One,Police Constable,Response,,2024-01-01\n"
+        "12#4,PC Two,Police Constable,Response,,2024-01-01\n"
+        "1003,PC Three,Police Constable,Response,,2999-01-01\n"
+    )
+    sign_in(page, casework_site, "admin", "/import")
+    page.set_input_files("#file", str(roster))
+    page.check("#dry_run")
+    page.click("#run-import")
+    report = page.locator("#import-report")
+    assert "Dry run: 2 rows refused" in (report.locator("h2").text_content() or "")
+    reasons = page.locator("#rejections tbody tr").all_text_contents()
+    assert len(reasons) == 2 and "collar" in reasons[0] and "since" in reasons[1]
+    fits_and_passes_axe(page)
+
+
+def test_pages_keep_to_each_roles_rights(browser: Any, casework_site: str) -> None:
+    base = casework_site
+    assert httpx.get(f"{base}/cases", follow_redirects=False).status_code == 303
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        sign_in(page, base, "analyst")
+        page.goto(f"{base}/cases/1")
+        assert page.locator(".narrative").count() == 0  # de-identified: no narrative
+        assert page.goto(f"{base}/import").status == 403
+        # A form posted without this session's CSRF token is refused.
+        cookies = {c["name"]: c["value"] for c in context.cookies()}
+        forged = httpx.post(f"{base}/allegations/1/outcome", data={"status": "closed"},
+                            cookies=cookies, follow_redirects=False)  # fmt: skip
+        assert forged.status_code == 403
+    finally:
+        context.close()
