@@ -16,10 +16,13 @@ from openwitness.cases.allegations import NewAllegation
 from openwitness.cases.complaints import NewCase
 from openwitness.cases.incidents import NewIncident
 from openwitness.services import Services
+from tests.support import MEDIA, require_shared
 from tests.web.conftest import served
 from tests.web.test_public_pages import serious_violations
 
 PASSWORD = "correct horse battery staple"
+VIDEO = MEDIA / "contentauth__c2pa-rs/sdk/tests/fixtures/video1.mp4"
+PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
 
 
 def seed(services: Services) -> None:
@@ -30,14 +33,23 @@ def seed(services: Services) -> None:
     accounts.create("admin", PASSWORD, "admin")
     accounts.create("analyst", PASSWORD, "analyst")
     officer = services.officers.add("metropolitan", {"collar": "1234", "name": "PC Example"}, "t")
-    for org, narrative, due in (
-        ("law-centre", "Searched at the bus stop; handcuffed too tightly.", date(2020, 1, 1)),
-        ("other-group", "A case another organisation holds.", None),
+    lodged = tuple(
+        services.vault.ingest_file(require_shared(p)).record.sha256 for p in (VIDEO, PHOTO)
+    )
+    for org, narrative, due, evidence in (
+        (
+            "law-centre",
+            "Searched at the bus stop; handcuffed too tightly.",
+            date(2020, 1, 1),
+            lodged,
+        ),
+        ("other-group", "A case another organisation holds.", None, ()),
     ):
         services.cases.add(
             NewCase(
                 incident=NewIncident("metropolitan", datetime(2025, 3, 4, 18, 0, tzinfo=UTC),
-                                     "Brixton Road", "stop-and-search", narrative),
+                                     "Brixton Road", "stop-and-search", narrative,
+                                     evidence=evidence),
                 reporter_kind="anonymous",
                 allegations=(NewAllegation(officer.id, "use-of-force", "ask the PSD", due),),
                 received_at=datetime(2025, 3, 5, tzinfo=UTC),
@@ -112,6 +124,23 @@ def test_a_caseworker_finds_a_case_records_an_outcome_and_sees_it_on_the_officer
     assert page.locator("h1").text_content() == "Not found"
 
 
+def test_the_case_page_plays_its_evidence_and_shows_its_metadata(
+    page: Any, casework_site: str
+) -> None:
+    sign_in(page, casework_site, "cw", "/cases/1")
+    video = page.locator(".evidence video")
+    video.evaluate(
+        "v => v.readyState >= 1 || new Promise((ok, no) => {"
+        " v.onloadedmetadata = ok; v.onerror = () => no(v.error); v.load(); })"
+    )
+    assert video.evaluate("v => v.duration") > 0
+    assert page.locator(".evidence img").evaluate("i => i.decode().then(() => i.naturalWidth)") > 0
+    facts = page.locator(".evidence", has_text="image/jpeg").text_content() or ""
+    assert "lat 43.46" in facts and "model COOLPIX P6000" in facts, facts
+    video_facts = page.locator(".evidence", has_text="video/mp4").text_content() or ""
+    assert "type video, codec h264" in video_facts, video_facts
+
+
 def test_a_bad_outcome_is_refused_beside_the_form_and_changes_nothing(
     page: Any, casework_site: str
 ) -> None:
@@ -121,6 +150,9 @@ def test_a_bad_outcome_is_refused_beside_the_form_and_changes_nothing(
     page.click("#allegation-1 button[type=submit]")
     alert = page.locator("#allegation-1 .error-summary").text_content() or ""
     assert "decided on" in alert and "future" in alert
+    beside = page.locator("#decided_on-1-error").text_content() or ""  # next to the field too
+    assert "future" in beside
+    assert page.locator("#decided_on-1").get_attribute("aria-invalid") == "true"
     fits_and_passes_axe(page)
 
 
@@ -161,6 +193,9 @@ def test_pages_keep_to_each_roles_rights(browser: Any, casework_site: str) -> No
         sign_in(page, base, "analyst")
         page.goto(f"{base}/cases/1")
         assert page.locator(".narrative").count() == 0  # de-identified: no narrative
+        assert page.locator(".evidence video, .evidence img").count() == 0
+        sha = page.locator(".evidence code.hash").first.text_content()
+        assert page.goto(f"{base}/cases/1/evidence/{sha}").status == 403
         assert page.goto(f"{base}/import").status == 403
         # A form posted without this session's CSRF token is refused.
         cookies = {c["name"]: c["value"] for c in context.cookies()}

@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from tests.support import MEDIA, require_shared
 
-PUBLIC_PAGES = ["/", "/report", "/verify", "/log", "/rights"]
+PUBLIC_PAGES = ["/", "/report", "/verify", "/log", "/rights", "/follow-up", "/sign-in"]
 PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 

@@ -34,6 +34,24 @@ PAGE_SIZE = 50
 MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
+# The case page's outcome form: (field of OutcomeForm, label, input type, choices).
+OUTCOME_FIELDS = [
+    ("status", "Status", "select", STATUSES),
+    ("handling", "Handling", "select", HANDLING_ROUTES),
+    ("recommended_finding", "Recommended finding", "select", FINDINGS),
+    ("recommended_result", "Recommended result", "select", RESULTS),
+    ("recommended_on", "Recommended on", "date", ()),
+    ("final_finding", "Final finding", "select", FINDINGS),
+    ("final_result", "Final result", "select", RESULTS),
+    ("decided_on", "Decided on", "date", ()),
+    ("closed_on", "Closed on", "date", ()),
+    ("outcome_notified_on", "Complainant told of the outcome on", "date", ()),
+    ("review_requested_on", "Review asked for on", "date", ()),
+    ("next_action", "Next action", "text", ()),
+    ("due_on", "Next action due on", "date", ()),
+]
+
+
 class SignInRequired(Exception):
     """Raised by a page that needs an account; answered with a redirect to the sign-in page."""
 
@@ -191,10 +209,7 @@ def _case_context(services: Any, account: Account, case_id: int) -> dict[str, An
         "evidence": evidence,
         "history": services.cases.history(case_id) if editable else [],
         "editable": editable,
-        "statuses": STATUSES,
-        "handling_routes": HANDLING_ROUTES,
-        "findings": FINDINGS,
-        "results": RESULTS,
+        "outcome_fields": OUTCOME_FIELDS,
     }
 
 

@@ -71,6 +71,28 @@ def verify_page(request: Request, services: ServicesDep) -> HTMLResponse:
     return _page(request, "verify.html", log=_log_facts(services))
 
 
+@router.get("/follow-up", response_class=HTMLResponse)
+def follow_up_page(request: Request) -> HTMLResponse:
+    return _page(request, "follow_up.html", report=None, error=None)
+
+
+@router.post("/follow-up", response_class=HTMLResponse, dependencies=[Depends(public_rate_limit)])
+async def follow_up(request: Request, services: ServicesDep) -> HTMLResponse:
+    """The token comes in the form body, so it stays out of URLs, history and access logs."""
+    form = await request.form(max_files=0, max_fields=3)
+    token = str(form.get("token", "")).strip()[:100]
+    try:
+        report = services.reports.follow_up(token) if token else None
+    except OpenWitnessError:
+        report = None
+    if report is None:
+        return _page(
+            request, "follow_up.html", status_code=404, report=None,
+            error="No report has this token. Check it and try again.",
+        )  # fmt: skip
+    return _page(request, "follow_up.html", report=report, error=None)
+
+
 def _report_context(
     services: Services, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
