@@ -22,6 +22,7 @@ VENDOR = FRONTEND.parent / "static" / "vendor"
 FILES = {
     "hash-wasm": ["dist/sha256.umd.min.js", "LICENSE"],
     "tus-js-client": ["dist/tus.min.js", "LICENSE"],
+    "swagger-ui-dist": ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE"],
 }
 
 

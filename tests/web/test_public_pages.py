@@ -90,3 +90,9 @@ def test_the_report_form_works_without_javascript(browser: Any, site: str) -> No
         assert len(page.locator("#follow-up-token").text_content() or "") >= 20
     finally:
         context.close()
+
+
+def test_the_api_docs_load_from_this_site_under_the_same_policy(page: Any, site: str) -> None:
+    assert page.goto(site + "/docs").status == 200
+    page.locator(".opblock-tag", has_text="cases").first.wait_for()
+    assert page.locator(".opblock").count() > 30  # every operation rendered from /openapi.json

@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=openwitness.__version__,
         description="Evidence vault and public transparency log with offline-verifiable receipts.",
         lifespan=lifespan,
+        docs_url=None,  # served by the web app from local assets: openwitness.web.routes.public
+        redoc_url=None,
     )
     app.state.services = services
     app.state.public_rate_limit = PublicRateLimit(services.settings.public_rate_per_minute)

@@ -1,4 +1,7 @@
-"""Expected errors on a page become a page (the API's paths keep their JSON answers)."""
+"""Expected errors on a page become a page; everything else keeps the API's JSON answers.
+
+A page is what a browser navigates to: it asks for text/html. The API, the tus uploads and
+the log's tiles are fetched by programs (and by the pages' own scripts), which do not."""
 
 from __future__ import annotations
 
@@ -12,10 +15,15 @@ from openwitness.web.templating import templates
 API_PATHS = ("/api/", "/uploads")
 
 
+def wants_page(request: Request) -> bool:
+    accepted = request.headers.get("accept", "")
+    return "text/html" in accepted and not request.url.path.startswith(API_PATHS)
+
+
 def install(app: FastAPI) -> None:
     async def expected(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, OpenWitnessError)
-        if request.url.path.startswith(API_PATHS):
+        if not wants_page(request):
             return api_errors.json_error(exc)
         status = api_errors.status_for(exc)
         return templates.TemplateResponse(

@@ -29,8 +29,6 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
 }
-# The API's interactive docs load Swagger UI from a CDN, so they keep FastAPI's own headers.
-UNGUARDED = ("/docs", "/redoc")
 
 
 def install(app: FastAPI) -> None:
@@ -40,6 +38,5 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         response = await call_next(request)
         response.headers.update(HEADERS)
-        if not request.url.path.startswith(UNGUARDED):
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response

@@ -56,6 +56,12 @@ def home(request: Request) -> HTMLResponse:
     return _page(request, "home.html")
 
 
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    """Swagger UI from this site's own copy (FastAPI's page loads it from a CDN)."""
+    return _page(request, "api_docs.html")
+
+
 @router.get("/rights", response_class=HTMLResponse)
 def rights(request: Request) -> HTMLResponse:
     return _page(request, "rights.html", written=RIGHTS_WRITTEN)
