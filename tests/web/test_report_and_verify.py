@@ -44,6 +44,8 @@ def verify_in_browser(page: Any, site: str, file: Path, receipt: Path) -> tuple[
     page.click("#verify-button")
     result = page.locator("#verify-result h2")
     result.wait_for()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, f"the result overflows a phone's screen: {width} px"
     return result.text_content() or "", page.locator("#verify-result p").text_content() or ""
 
 

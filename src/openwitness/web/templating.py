@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,4 +22,18 @@ def plain(value: Any) -> str:
     return str(value)
 
 
+def when(value: str | None) -> str:
+    """An ISO 8601 time as people write it: '2026-12-01 21:30 UTC' (or the text unchanged)."""
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 templates.env.filters["plain"] = plain
+templates.env.filters["when"] = when
