@@ -60,8 +60,10 @@ def seed(services: Services) -> None:
 
 @pytest.fixture(scope="module")
 def casework_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with served(tmp_path_factory.mktemp("casework"), seed) as base:
-        yield base
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OPENWITNESS_PUBLIC_RATE_PER_MINUTE", "1000")  # these tests sign in often
+        with served(tmp_path_factory.mktemp("casework"), seed) as base:
+            yield base
 
 
 def sign_in(page: Any, base: str, username: str, then: str = "/cases") -> None:
@@ -187,6 +189,10 @@ def test_the_import_page_shows_every_row_a_dry_run_would_refuse(
 def test_pages_keep_to_each_roles_rights(browser: Any, casework_site: str) -> None:
     base = casework_site
     assert httpx.get(f"{base}/cases", follow_redirects=False).status_code == 303
+    for elsewhere in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        signed = httpx.post(f"{base}/sign-in", data={"username": "cw", "password": PASSWORD,
+                            "next": elsewhere}, follow_redirects=False)  # fmt: skip
+        assert signed.headers["location"] == "/cases", elsewhere  # no open redirect
     context = browser.new_context()
     page = context.new_page()
     try:

@@ -8,6 +8,7 @@ by the same ``Viewer`` as the API, so a page can never show more than the API wo
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -22,16 +23,17 @@ from starlette.datastructures import FormData, UploadFile
 
 from openwitness.accounts.service import Account, AuthenticationFailed, Role
 from openwitness.accounts.sessions import SESSION_HOURS, csrf_matches, csrf_token
-from openwitness.api.deps import SESSION_COOKIE, ServicesDep, public_rate_limit, viewer
+from openwitness.api.deps import SESSION_COOKIE, IdPath, ServicesDep, public_rate_limit, viewer
+from openwitness.api.routes.imports import MAX_CSV_BYTES
 from openwitness.cases.forms import OutcomeForm
 from openwitness.cases.listing import Filters
 from openwitness.cases.outcomes import FINDINGS, HANDLING_ROUTES, RESULTS, STATUSES
 from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
+from openwitness.evidence.service import FileTooLarge
 from openwitness.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
 # The case page's outcome form: (field of OutcomeForm, label, input type, choices).
@@ -112,8 +114,8 @@ def sign_in_page(request: Request, next: str = "/cases") -> HTMLResponse:
 
 
 def _local(target: str) -> str:
-    """Only a path on this site (no //host or scheme): no open redirect after sign-in."""
-    return target if target.startswith("/") and not target.startswith("//") else "/cases"
+    """Only a path on this site (no //host, /\\host or scheme): no open redirect after sign-in."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/cases"
 
 
 @router.post("/sign-in", dependencies=[Depends(public_rate_limit)])
@@ -215,10 +217,8 @@ def _case_context(services: Any, account: Account, case_id: int) -> dict[str, An
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(
-    request: Request, case_id: int, services: ServicesDep, account: SignedIn
+    request: Request, case_id: IdPath, services: ServicesDep, account: SignedIn
 ) -> HTMLResponse:
-    if not 0 < case_id < 2**31:
-        raise NotFoundError(f"no case {case_id}")
     return _page(
         request, account, "case.html", errors={}, **_case_context(services, account, case_id)
     )
@@ -237,24 +237,27 @@ def case_evidence(case_id: int, sha256: str, services: ServicesDep, account: Sig
 
 @router.post("/allegations/{allegation_id}/outcome")
 async def record_outcome(
-    request: Request, allegation_id: int, services: ServicesDep, account: SignedIn
+    request: Request, allegation_id: IdPath, services: ServicesDep, account: SignedIn
 ) -> Response:
     form = await _checked_form(request)
     _editor(account)
-    case_id = int(str(form.get("case", "0")) or 0)
     given = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
     changes = {k: v for k, v in given.items() if k in OutcomeForm.model_fields and v}
     try:
         outcome = OutcomeForm.model_validate(changes)
-        services.cases.update_allegation(allegation_id, outcome.changes(), viewer(account))
+        saved = services.cases.update_allegation(allegation_id, outcome.changes(), viewer(account))
     except (ValidationError, OpenWitnessError) as error:
         errors = _outcome_errors(error)
+        case = given.get("case", "")  # the page the form was on, to show it again
+        case_id = int(case) if case.isdigit() and int(case) < 2**31 else 0
         context = _case_context(services, account, case_id)
         return _page(
             request, account, "case.html", status_code=422,
             errors={allegation_id: errors}, **context,
         )  # fmt: skip
-    return RedirectResponse(f"/cases/{case_id}#allegation-{allegation_id}", status_code=303)
+    return RedirectResponse(
+        f"/cases/{saved.complaint_id}#allegation-{allegation_id}", status_code=303
+    )
 
 
 def _outcome_errors(error: Exception) -> dict[str, str]:
@@ -266,10 +269,8 @@ def _outcome_errors(error: Exception) -> dict[str, str]:
 
 @router.get("/officers/{officer_id}", response_class=HTMLResponse)
 def officer_page(
-    request: Request, officer_id: int, services: ServicesDep, account: SignedIn
+    request: Request, officer_id: IdPath, services: ServicesDep, account: SignedIn
 ) -> HTMLResponse:
-    if not 0 < officer_id < 2**31:
-        raise NotFoundError(f"no officer {officer_id}")
     officer = services.officers.get(officer_id)
     record = services.listings.officer_record(officer_id)
     labels = {
@@ -307,7 +308,7 @@ async def run_import(request: Request, services: ServicesDep, account: SignedIn)
     _admin(account)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_CSV_BYTES:
-        raise ForbiddenError(f"the file is larger than {MAX_CSV_BYTES:,} bytes")
+        raise FileTooLarge(f"the file is larger than {MAX_CSV_BYTES:,} bytes")
     form = await _checked_form(request)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     upload = form.get("file")
@@ -322,7 +323,8 @@ async def run_import(request: Request, services: ServicesDep, account: SignedIn)
         load = services.importers.roster if kind == "roster" else services.importers.complaints
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "upload.csv"
-            path.write_bytes(await upload.read())
+            with path.open("wb") as handle:  # spooled by the form parser; copied, not read whole
+                await run_in_threadpool(shutil.copyfileobj, upload.file, handle)
             try:
                 report = await run_in_threadpool(
                     load, path, values.get("force", ""), values.get("source", "web") or "web",
