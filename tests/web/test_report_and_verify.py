@@ -15,6 +15,7 @@ from openwitness.ledger.note import parse_verifier_key
 from openwitness.ledger.receipt import parse_receipt
 from openwitness.ledger.verify import verify_receipt
 from tests.support import MEDIA, require_shared
+from tests.web.test_public_pages import serious_violations
 
 VIDEO_SOURCE = MEDIA / "jcodec__jcodec/src/test/resources/metaedit/keyed.mp4"
 PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
@@ -92,6 +93,10 @@ def test_a_report_resumes_after_a_dropped_connection_and_its_receipt_verifies_in
     video_patches = [offset for m, offset in uploads if m == "PATCH"][:4]
     assert video_patches == ["0", str(CHUNK), str(CHUNK), str(2 * CHUNK)], uploads
 
+    page.screenshot(path=str(tmp_path / "receipt.png"), full_page=True)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, f"the receipt page overflows a phone's screen: {width} px"
+    assert serious_violations(page) == []
     items = page.locator(".lodged-item")
     assert sorted(items.evaluate_all("els => els.map(e => e.dataset.sha256)")) == sorted(expected)
     matches = page.locator(".lodged-item.matched .browser-match").all_text_contents()

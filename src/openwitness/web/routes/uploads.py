@@ -8,6 +8,7 @@ itself, so a server that stored other bytes cannot answer with a matching receip
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -23,9 +24,18 @@ PREFIX = "/uploads"
 DAYS_TO_KEEP = 2  # an unfinished upload can be resumed for this long
 
 
+def _forget_abandoned(folder: Path) -> None:
+    """Partial uploads nobody resumed within DAYS_TO_KEEP are deleted (at start-up)."""
+    cutoff = time.time() - DAYS_TO_KEEP * 86400
+    for partial in folder.iterdir():
+        if partial.is_file() and partial.stat().st_mtime < cutoff:
+            partial.unlink(missing_ok=True)
+
+
 def uploads_router(services: Services) -> APIRouter:
     folder = services.settings.home / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
+    _forget_abandoned(folder)
 
     async def lodge(path: str, _metadata: dict[str, Any]) -> None:
         partial = Path(path)
