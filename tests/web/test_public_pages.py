@@ -96,3 +96,20 @@ def test_the_api_docs_load_from_this_site_under_the_same_policy(page: Any, site:
     assert page.goto(site + "/docs").status == 200
     page.locator(".opblock-tag", has_text="cases").first.wait_for()
     assert page.locator(".opblock").count() > 30  # every operation rendered from /openapi.json
+
+
+def test_use_my_location_fills_in_the_position_when_allowed(browser: Any, site: str) -> None:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 800},
+        geolocation={"latitude": 51.4626, "longitude": -0.1149, "accuracy": 20},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    try:
+        page.goto(site + "/report")
+        page.get_by_role("button", name="Use my location").click()
+        page.locator("#location-status", has_text="Location added").wait_for()
+        assert page.locator("#latitude").input_value() == "51.462600"
+        assert page.locator("#longitude").input_value() == "-0.114900"
+    finally:
+        context.close()
