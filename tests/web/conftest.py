@@ -20,6 +20,7 @@ from openwitness.services import Services, initialise
 from tests.api.test_api_server import free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ORIGIN = "web.test/log"
 
 
@@ -86,3 +87,23 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
     assert outside == [], f"requests left the site: {outside}"
     assert csp == [], f"Content Security Policy violations: {csp}"
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical WCAG 2.2 A/AA violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_fits(page: Any) -> None:
+    """No horizontal overflow: the page is no wider than the screen it is shown on."""
+    scroll, client = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert scroll <= client, f"{page.url} overflows horizontally: {scroll} px on {client} px"

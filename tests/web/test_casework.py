@@ -17,8 +17,7 @@ from openwitness.cases.complaints import NewCase
 from openwitness.cases.incidents import NewIncident
 from openwitness.services import Services
 from tests.support import MEDIA, require_shared
-from tests.web.conftest import served
-from tests.web.test_public_pages import serious_violations
+from tests.web.conftest import assert_fits, serious_violations, served
 
 PASSWORD = "correct horse battery staple"
 VIDEO = MEDIA / "contentauth__c2pa-rs/sdk/tests/fixtures/video1.mp4"
@@ -76,10 +75,7 @@ def sign_in(page: Any, base: str, username: str, then: str = "/cases") -> None:
 
 
 def fits_and_passes_axe(page: Any) -> None:
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    assert widths[0] <= widths[1], f"{page.url} overflows horizontally: {widths}"
+    assert_fits(page)
     assert serious_violations(page) == [], page.url
 
 

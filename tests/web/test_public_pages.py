@@ -8,22 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from tests.support import MEDIA, require_shared
+from tests.web.conftest import assert_fits, serious_violations
 
 PUBLIC_PAGES = ["/", "/report", "/verify", "/log", "/rights", "/follow-up", "/sign-in"]
 PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-def serious_violations(page: Any) -> list[str]:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
@@ -33,10 +23,8 @@ def test_a_public_page_fits_a_360px_phone_and_passes_axe(
     response = page.goto(site + path)
     assert response.status == 200
     page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    assert widths[0] <= widths[1] == 360, f"{path} overflows horizontally: {widths}"
+    assert page.viewport_size["width"] == 360
+    assert_fits(page)
     assert page.locator("h1").count() == 1
     assert serious_violations(page) == []
 
