@@ -4,6 +4,7 @@ fits a 360 px screen; other organisations' cases and other roles' pages stay clo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -152,6 +153,30 @@ def test_a_bad_outcome_is_refused_beside_the_form_and_changes_nothing(
     assert "future" in beside
     assert page.locator("#decided_on-1").get_attribute("aria-invalid") == "true"
     fits_and_passes_axe(page)
+
+
+def test_a_new_allegation_shows_the_officers_unresolved_allegations_elsewhere(
+    page: Any, casework_site: str
+) -> None:
+    sign_in(page, casework_site, "cw", "/cases/1")
+    page.click("#add-allegation summary")
+    page.fill("#new-officer", "999")  # no such officer: refused beside the field
+    page.select_option("#new-category", "use-of-force")
+    page.click("#add-allegation-button")
+    assert "no officer 999" in (page.locator("#new-officer-error").text_content() or "")
+    fits_and_passes_axe(page)
+
+    page.fill("#new-officer", "1")
+    page.select_option("#new-category", "use-of-force")
+    page.fill("#new-next_action", "request the body-worn video")
+    page.fill("#new-due_on", "2099-01-01")  # not overdue: the dashboard test counts those
+    page.click("#add-allegation-button")
+    page.wait_for_url(re.compile(r"/cases/1#allegation-\d+$"))
+    added = page.locator(f"#{page.url.split('#')[1]}")
+    assert "request the body-worn video" in (added.text_content() or "")
+    # The other organisation's open allegation against the same officer is in view.
+    warning = added.locator(".earlier").text_content() or ""
+    assert "1 unresolved allegation in other cases" in warning
 
 
 def test_the_overdue_dashboard_lists_and_counts_the_overdue(page: Any, casework_site: str) -> None:

@@ -25,9 +25,10 @@ from openwitness.accounts.service import Account, AuthenticationFailed, Role
 from openwitness.accounts.sessions import SESSION_HOURS, csrf_matches, csrf_token
 from openwitness.api.deps import SESSION_COOKIE, IdPath, ServicesDep, public_rate_limit, viewer
 from openwitness.api.routes.imports import MAX_CSV_BYTES
-from openwitness.cases.forms import OutcomeForm
+from openwitness.cases.forms import AllegationForm, OutcomeForm
 from openwitness.cases.listing import Filters
 from openwitness.cases.outcomes import FINDINGS, HANDLING_ROUTES, RESULTS, STATUSES
+from openwitness.cases.taxonomy import taxonomy
 from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
 from openwitness.evidence.service import FileTooLarge
 from openwitness.web.templating import templates
@@ -200,6 +201,17 @@ def case_list(request: Request, services: ServicesDep, account: SignedIn) -> HTM
     )  # fmt: skip
 
 
+def _unresolved_elsewhere(services: Any, case: dict[str, Any]) -> dict[int, int]:
+    """For each officer in the case: their unresolved allegations in other cases, so an
+    earlier allegation is in view whenever a new one is looked at."""
+    officers = {a["officer"] for a in case["allegations"] if a["officer"] is not None}
+    counts = {}
+    for officer in officers:
+        record = services.listings.officer_record(officer)["allegations"]
+        counts[officer] = sum(a["case"] != case["id"] and a["status"] != "closed" for a in record)
+    return counts
+
+
 def _case_context(services: Any, account: Account, case_id: int) -> dict[str, Any]:
     case = services.cases.view(case_id, viewer(account))
     editable = account.role in (Role.ADMIN, Role.CASEWORKER)
@@ -212,6 +224,8 @@ def _case_context(services: Any, account: Account, case_id: int) -> dict[str, An
         "history": services.cases.history(case_id) if editable else [],
         "editable": editable,
         "outcome_fields": OUTCOME_FIELDS,
+        "unresolved_elsewhere": _unresolved_elsewhere(services, case),
+        "categories": taxonomy()["categories"],
     }
 
 
@@ -219,9 +233,8 @@ def _case_context(services: Any, account: Account, case_id: int) -> dict[str, An
 def case_page(
     request: Request, case_id: IdPath, services: ServicesDep, account: SignedIn
 ) -> HTMLResponse:
-    return _page(
-        request, account, "case.html", errors={}, **_case_context(services, account, case_id)
-    )
+    context = _case_context(services, account, case_id)
+    return _page(request, account, "case.html", errors={}, values={}, **context)
 
 
 @router.get("/cases/{case_id}/evidence/{sha256}")
@@ -233,6 +246,27 @@ def case_evidence(case_id: int, sha256: str, services: ServicesDep, account: Sig
         raise NotFoundError(f"case {case_id} has no evidence {sha256}")
     record = services.vault.get(sha256)
     return FileResponse(services.vault.blob_path(sha256), media_type=record.media_type)
+
+
+@router.post("/cases/{case_id}/allegations")
+async def add_allegation(
+    request: Request, case_id: IdPath, services: ServicesDep, account: SignedIn
+) -> Response:
+    form = await _checked_form(request)
+    _editor(account)
+    given = {k: str(v).strip() for k, v in form.items() if isinstance(v, str) and str(v).strip()}
+    fields = {k: given[k] for k in ("officer", "category", "next_action", "due_on") if k in given}
+    try:
+        new = AllegationForm.model_validate(fields).to_new()
+        added, _earlier = services.cases.add_allegation(case_id, new, viewer(account))
+    except (ValidationError, OpenWitnessError) as error:
+        context = _case_context(services, account, case_id)
+        return _page(
+            request, account, "case.html", status_code=422,
+            errors={"new": _outcome_errors(error)}, values=given, **context,
+        )  # fmt: skip
+    # The case page shows the officer's unresolved allegations elsewhere beside the new one.
+    return RedirectResponse(f"/cases/{case_id}#allegation-{added.id}", status_code=303)
 
 
 @router.post("/allegations/{allegation_id}/outcome")
@@ -253,7 +287,7 @@ async def record_outcome(
         context = _case_context(services, account, case_id)
         return _page(
             request, account, "case.html", status_code=422,
-            errors={allegation_id: errors}, **context,
+            errors={allegation_id: errors}, values={}, **context,
         )  # fmt: skip
     return RedirectResponse(
         f"/cases/{saved.complaint_id}#allegation-{allegation_id}", status_code=303
