@@ -4,6 +4,7 @@ fits a 360 px screen; other organisations' cases and other roles' pages stay clo
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -36,6 +37,7 @@ def seed(services: Services) -> None:
     lodged = tuple(
         services.vault.ingest_file(require_shared(p)).record.sha256 for p in (VIDEO, PHOTO)
     )
+    services.officers.add_photo(officer.id, lodged[1], "t")
     for org, narrative, due, evidence in (
         (
             "law-centre",
@@ -117,6 +119,8 @@ def test_a_caseworker_finds_a_case_records_an_outcome_and_sees_it_on_the_officer
     assert "case to answer misconduct: final written warning" in final
     assert page.locator("#count-sustained").text_content() == "0"
     assert page.locator("#count-unresolved").text_content() == "1"  # the other group's case
+    photo = page.locator(".photos img")
+    assert photo.evaluate("i => i.decode().then(() => i.naturalWidth)") == 640
     fits_and_passes_axe(page)
 
     page.goto(f"{base}/cases/2")  # the other organisation's case: as if it did not exist
@@ -223,6 +227,10 @@ def test_pages_keep_to_each_roles_rights(browser: Any, casework_site: str) -> No
         assert page.locator(".evidence video, .evidence img").count() == 0
         sha = page.locator(".evidence code.hash").first.text_content()
         assert page.goto(f"{base}/cases/1/evidence/{sha}").status == 403
+        page.goto(f"{base}/officers/1")
+        assert page.locator(".photos img").count() == 0
+        photo = hashlib.sha256(PHOTO.read_bytes()).hexdigest()
+        assert page.goto(f"{base}/officers/1/photos/{photo}").status == 403
         assert page.goto(f"{base}/import").status == 403
         # A form posted without this session's CSRF token is refused.
         cookies = {c["name"]: c["value"] for c in context.cookies()}

@@ -311,8 +311,22 @@ def officer_page(
         o: services.officers.get(o).label for o in (c["officer"] for c in record["co_accused"])
     }
     return _page(
-        request, account, "officer.html", officer=officer.to_dict(), record=record, labels=labels
-    )
+        request, account, "officer.html", officer=officer.to_dict(), record=record, labels=labels,
+        editable=account.role in (Role.ADMIN, Role.CASEWORKER),
+    )  # fmt: skip
+
+
+@router.get("/officers/{officer_id}/photos/{sha256}")
+def officer_photo(
+    officer_id: IdPath, sha256: str, services: ServicesDep, account: SignedIn
+) -> Response:
+    """A photo linked to the officer's record (an image in the vault), for editors: a photo
+    taken at an encounter may show others than the officer."""
+    _editor(account)
+    if sha256 not in services.officers.get(officer_id).photos:
+        raise NotFoundError(f"officer {officer_id} has no photo {sha256}")
+    record = services.vault.get(sha256)
+    return FileResponse(services.vault.blob_path(sha256), media_type=record.media_type)
 
 
 @router.get("/overdue", response_class=HTMLResponse)
