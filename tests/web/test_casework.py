@@ -201,6 +201,11 @@ def test_the_import_page_shows_every_row_a_dry_run_would_refuse(
         "1003,PC Three,Police Constable,Response,,2999-01-01\n"
     )
     sign_in(page, casework_site, "admin", "/import")
+    page.fill("#source", "Bad Source!")
+    page.set_input_files("#file", str(roster))
+    page.click("#run-import")
+    assert "lower-case letters" in (page.locator("#source-error").text_content() or "")
+    page.fill("#source", "foi-2026")
     page.set_input_files("#file", str(roster))
     page.check("#dry_run")
     page.click("#run-import")

@@ -31,6 +31,7 @@ from openwitness.cases.outcomes import FINDINGS, HANDLING_ROUTES, RESULTS, STATU
 from openwitness.cases.taxonomy import taxonomy
 from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
 from openwitness.evidence.service import FileTooLarge
+from openwitness.web.fields import field_errors
 from openwitness.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -190,8 +191,7 @@ def case_list(request: Request, services: ServicesDep, account: SignedIn) -> HTM
         try:
             page = services.listings.cases(chosen, viewer(account), PAGE_SIZE, start)
         except OpenWitnessError as error:
-            field, _, message = str(error).partition(":")
-            errors[field.strip() if message else "form"] = message.strip() or str(error)
+            errors.update(field_errors(error))
     params = {k: v for k, v in request.query_params.items() if k != "offset" and v}
     return _page(
         request, account, "cases.html", status_code=422 if errors else 200,
@@ -263,7 +263,7 @@ async def add_allegation(
         context = _case_context(services, account, case_id)
         return _page(
             request, account, "case.html", status_code=422,
-            errors={"new": _outcome_errors(error)}, values=given, **context,
+            errors={"new": field_errors(error)}, values=given, **context,
         )  # fmt: skip
     # The case page shows the officer's unresolved allegations elsewhere beside the new one.
     return RedirectResponse(f"/cases/{case_id}#allegation-{added.id}", status_code=303)
@@ -281,7 +281,7 @@ async def record_outcome(
         outcome = OutcomeForm.model_validate(changes)
         saved = services.cases.update_allegation(allegation_id, outcome.changes(), viewer(account))
     except (ValidationError, OpenWitnessError) as error:
-        errors = _outcome_errors(error)
+        errors = field_errors(error)
         case = given.get("case", "")  # the page the form was on, to show it again
         case_id = int(case) if case.isdigit() and int(case) < 2**31 else 0
         context = _case_context(services, account, case_id)
@@ -292,13 +292,6 @@ async def record_outcome(
     return RedirectResponse(
         f"/cases/{saved.complaint_id}#allegation-{allegation_id}", status_code=303
     )
-
-
-def _outcome_errors(error: Exception) -> dict[str, str]:
-    if isinstance(error, ValidationError):
-        return {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in error.errors()}
-    field, _, message = str(error).partition(":")
-    return {field.strip(): message.strip()} if message else {"form": str(error)}
 
 
 @router.get("/officers/{officer_id}", response_class=HTMLResponse)
@@ -379,10 +372,7 @@ async def run_import(request: Request, services: ServicesDep, account: SignedIn)
                     account.username, "dry_run" in values,
                 )  # fmt: skip
             except OpenWitnessError as error:
-                field, _, message = str(error).partition(":")
-                errors[field.strip() if message and " " not in field.strip() else "file"] = (
-                    message.strip() if message and " " not in field.strip() else str(error)
-                )
+                errors.update(field_errors(error, fallback="file"))
     return _page(
         request, account, "import.html", status_code=422 if errors else 200,
         report=report.to_dict() if report else None, errors=errors, values=values,

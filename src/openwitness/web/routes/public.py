@@ -25,6 +25,7 @@ from openwitness.core.errors import OpenWitnessError
 from openwitness.ledger.checkpoint import parse_checkpoint_text
 from openwitness.ledger.note import parse_note
 from openwitness.services import Services
+from openwitness.web.fields import field_errors
 from openwitness.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -165,19 +166,6 @@ def _report_form(form: FormData, evidence: list[str]) -> ReportForm:
     )
 
 
-def _field_errors(error: Exception) -> dict[str, str]:
-    """Errors keyed by the form field they belong to, to show beside it."""
-    if isinstance(error, ValidationError):
-        found: dict[str, str] = {}
-        for item in error.errors():
-            field = str(item["loc"][0]) if item["loc"] else "form"
-            found.setdefault(field, item["msg"])
-        return found
-    message = str(error)
-    field, _, rest = message.partition(":")
-    return {field.strip(): rest.strip()} if rest and " " not in field.strip() else {"form": message}
-
-
 class ReportFormError(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(errors)
@@ -225,7 +213,7 @@ async def submit_report(request: Request, services: ServicesDep) -> Response:
     except ReportFormError as error:
         errors = error.errors
     except (ValidationError, OpenWitnessError) as error:
-        errors = _field_errors(error)
+        errors = field_errors(error)
     else:
         return _page(
             request,
