@@ -23,19 +23,37 @@ PHOTOS = [
 ]
 
 
-@pytest.fixture
-def lodged(sqlite_settings: Settings, tmp_path: Path) -> tuple[Settings, list[Path], str]:
-    """Three photos lodged one at a time (so receipts carry sizes 1, 2, 3), and the key."""
+@pytest.fixture(scope="module")
+def lodged_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], str]:
+    """Three photos lodged one at a time (so receipts carry sizes 1, 2, 3), and the key: built
+    once, by the real CLI, and copied for each test (it takes ~7 s; a copy takes milliseconds)."""
     for photo in PHOTOS:
         require_shared(photo)
-    witness(sqlite_settings, "init", "--origin", "verify.test/log")
-    copies = []
+    base = tmp_path_factory.mktemp("lodged")
+    settings = settings_in(base)
+    witness(settings, "init", "--origin", "verify.test/log")
+    names = []
     for photo in PHOTOS[:3]:
-        copy = Path(shutil.copy(photo, tmp_path / photo.name))
-        witness(sqlite_settings, "evidence", "add", str(copy))
-        copies.append(copy)
-    vkey = witness(sqlite_settings, "log", "key").stdout.strip()
-    return sqlite_settings, copies, vkey
+        copy = Path(shutil.copy(photo, base / photo.name))
+        witness(settings, "evidence", "add", str(copy))
+        names.append(copy.name)
+    vkey = witness(settings, "log", "key").stdout.strip()
+    return base, names, vkey
+
+
+def settings_in(folder: Path) -> Settings:
+    home = folder / "home"
+    return Settings(home=home, database_url=f"sqlite:///{home / 'openwitness.db'}")
+
+
+@pytest.fixture
+def lodged(
+    lodged_once: tuple[Path, list[str], str], tmp_path: Path
+) -> tuple[Settings, list[Path], str]:
+    """This test's own copy of the installation, the lodged files and their receipts."""
+    base, names, vkey = lodged_once
+    shutil.copytree(base, tmp_path, dirs_exist_ok=True)
+    return settings_in(tmp_path), [tmp_path / name for name in names], vkey
 
 
 def receipt_of(file: Path) -> Path:
