@@ -244,6 +244,11 @@ def case_evidence(case_id: int, sha256: str, services: ServicesDep, account: Sig
     case = services.cases.view(case_id, viewer(account))  # 404 for someone else's case
     if sha256 not in case["incident"].get("evidence", []):
         raise NotFoundError(f"case {case_id} has no evidence {sha256}")
+    return _stored_file(services, sha256)
+
+
+def _stored_file(services: Any, sha256: str) -> FileResponse:
+    """A vault item's bytes with its sniffed media type (callers check who may see it)."""
     record = services.vault.get(sha256)
     return FileResponse(services.vault.blob_path(sha256), media_type=record.media_type)
 
@@ -318,8 +323,7 @@ def officer_photo(
     _editor(account)
     if sha256 not in services.officers.get(officer_id).photos:
         raise NotFoundError(f"officer {officer_id} has no photo {sha256}")
-    record = services.vault.get(sha256)
-    return FileResponse(services.vault.blob_path(sha256), media_type=record.media_type)
+    return _stored_file(services, sha256)
 
 
 @router.get("/overdue", response_class=HTMLResponse)

@@ -7,7 +7,6 @@ the report into cases.
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,11 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from openwitness.api.deps import ServicesDep, public_rate_limit
+from openwitness.api.routes.log import get_checkpoint
 from openwitness.cases.forms import PersonForm, ReportForm
 from openwitness.cases.incidents import ENCOUNTER_TYPES
 from openwitness.core.errors import OpenWitnessError
-from openwitness.ledger.checkpoint import parse_checkpoint_text
-from openwitness.ledger.note import parse_note
 from openwitness.services import Services
 from openwitness.web.fields import field_errors
 from openwitness.web.templating import templates
@@ -37,15 +35,8 @@ RIGHTS_WRITTEN = "2026-12-01"
 
 
 def _log_facts(services: Services) -> dict[str, Any]:
-    note = services.log.latest_checkpoint()
-    checkpoint = parse_checkpoint_text(parse_note(note).text)
-    return {
-        "origin": checkpoint.origin,
-        "size": checkpoint.size,
-        "root_hash": base64.b64encode(checkpoint.root_hash).decode(),
-        "note": note,
-        "key": services.log.signer.verifier.vkey,
-    }
+    """The latest checkpoint as the API gives it, and the key that signs it."""
+    return {**get_checkpoint(services), "key": services.log.signer.verifier.vkey}
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
