@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from openwitness.core.config import Settings
+from openwitness.evidence.custody import Entitlement
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -28,3 +29,7 @@ def env_for(settings: Settings) -> dict[str, str]:
     env["OPENWITNESS_DATABASE_URL"] = settings.database_url
     env["OPENWITNESS_MAX_UPLOAD_BYTES"] = str(settings.max_upload_bytes)
     return env
+
+
+#: the operator's right to link any vault item, for tests that set up cases directly
+ENTITLED = Entitlement(None, privileged=True)

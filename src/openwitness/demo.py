@@ -30,6 +30,7 @@ from openwitness.cases.complaints import NewCase, NewPerson, ReportedTo
 from openwitness.cases.incidents import NewIncident
 from openwitness.core.clock import today
 from openwitness.core.errors import OpenWitnessError
+from openwitness.evidence.custody import Entitlement
 from openwitness.services import Services
 from openwitness.storage.models import Allegation as AllegationRow
 from openwitness.storage.models import Complaint as ComplaintRow
@@ -42,6 +43,8 @@ DEMO_PASSWORD = "demo password, not secret"  # noqa: S105 - public by design, de
 DEMO_ORIGIN = "demo.openwitness.local/log"
 DEFAULT_SEED = 2026
 ACTOR = "demo"
+#: the seed runs as the operator would: entitled to every item it lodges itself
+OPERATOR = Entitlement(None, privileged=True)
 
 ORGANISATIONS = (
     ("southside-law", "Southside Law Centre"),
@@ -522,7 +525,7 @@ class _Seeder:
             allegations=allegations,
             received_at=received,
         )
-        case, _ = self.services.cases.add(new, ACTOR, organisation)
+        case, _ = self.services.cases.add(new, ACTOR, organisation, OPERATOR)
         for allegation, stage in zip(case.allegations, stages, strict=True):
             self.progress(allegation.id, received.date(), age, stage)
 

@@ -16,6 +16,7 @@ from openwitness.cases.personal_data import load_sealer
 from openwitness.cases.reports import Reports
 from openwitness.core.config import Settings
 from openwitness.evidence.blobstore import BlobStore
+from openwitness.evidence.resumable import ResumableUploads
 from openwitness.evidence.service import Vault
 from openwitness.ledger.keys import create_key, default_origin, load_signer
 from openwitness.ledger.note import Signer
@@ -38,6 +39,7 @@ class Services:
     reports: Reports
     importers: Importers
     sessions: Sessions
+    uploads: ResumableUploads
 
     def close(self) -> None:
         self.log.close()
@@ -63,6 +65,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
         settings, db, log, vault, Forces(db), accounts, Officers(db), incidents, cases,
         Listings(db), Reports(cases, vault, log, settings.intake_organisation), Importers(db),
         Sessions(db, accounts),
+        ResumableUploads(settings.uploads_dir, vault, settings.partial_uploads_max_bytes),
     )  # fmt: skip
 
 

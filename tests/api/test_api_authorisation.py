@@ -23,6 +23,7 @@ from openwitness.api.app import create_app
 from openwitness.cases.forms import CaseForm
 from openwitness.cases.incidents import NewIncident
 from openwitness.services import Services
+from tests.support import ENTITLED
 
 PASSWORD = "correct horse battery staple"
 
@@ -141,11 +142,15 @@ def client(services: Services) -> Iterator[tuple[TestClient, dict[Role, str]]]:
         org = "law-centre" if role is Role.CASEWORKER else None
         services.accounts.create(f"user-{role.value}", PASSWORD, role.value, org)
         tokens[role] = services.accounts.create_token(f"user-{role.value}")
-    services.vault.ingest_stream(io.BytesIO(PHOTO))  # a photo for the officer photo route
+    # A photo for the officer photo route, held by the caseworker's organisation (admins may
+    # link any item).
+    photo = services.vault.ingest_stream(io.BytesIO(PHOTO)).record.sha256
+    services.vault.hold(photo, "law-centre")
     for collar in ("1", "2", "3"):  # officers for the officer routes to act on
         services.officers.add("kent", {"collar": collar}, "setup")
     incident = NewIncident("kent", datetime(2025, 1, 1, tzinfo=UTC), "Here", "other", "Test")
-    services.incidents.add(incident, "setup", "law-centre")  # the caseworker's organisation
+    # in the caseworker's organisation:
+    services.incidents.add(incident, "setup", "law-centre", ENTITLED)
     form = CaseForm.model_validate(
         {
             **CASE,
@@ -161,7 +166,7 @@ def client(services: Services) -> Iterator[tuple[TestClient, dict[Role, str]]]:
             "allegations": [{"officer": 1, "category": "use-of-force"}],
         }
     )
-    services.cases.add(form.to_new_case(), "setup", "law-centre")  # case 1, person 1
+    services.cases.add(form.to_new_case(), "setup", "law-centre", ENTITLED)  # case 1, person 1
     with TestClient(create_app(services.settings)) as test_client:
         yield test_client, tokens
 

@@ -46,15 +46,17 @@ def test_a_report_with_evidence_gets_a_receipt_and_a_follow_up_token(
     monkeypatch.setenv("OPENWITNESS_PUBLIC_RATE_PER_MINUTE", str(RATE))
     monkeypatch.setenv("OPENWITNESS_INTAKE_ORG", "law-centre")
     with serving(settings, tmp_path / "server.log", "--port", str(port), base=base):
-        shas = []
+        shas, claims = [], []
         for path in (VIDEO, PHOTO):
             lodged = httpx.post(f"{base}/api/v1/evidence", content=path.read_bytes())
             assert lodged.status_code == 201, lodged.text
             shas.append(lodged.json()["evidence"]["sha256"])
+            claims.append(lodged.json()["claim"])
         named = {
             **REPORT,
             "reporter_kind": "named",
             "evidence": shas,
+            "evidence_claims": claims,
             "people": [{"role": "complainant", "name": "Zora Quill", "phone": "07700 900555"}],
         }
         made = httpx.post(f"{base}/api/v1/reports", json=named)

@@ -20,7 +20,7 @@ from openwitness.ledger import merkle
 from openwitness.ledger.entry import parse_entry
 from openwitness.ledger.verify import file_sha256
 from openwitness.services import Services
-from tests.support import MEDIA, require_shared
+from tests.support import ENTITLED, MEDIA, require_shared
 
 FILES = [
     MEDIA / "ianare__exif-samples/jpg/Canon_40D.jpg",
@@ -104,7 +104,7 @@ def app(sqlite_services: Services) -> Iterator[FastAPI]:
             "allegations": [{"officer": officer.id, "category": "use-of-force"}],
         }
     )
-    sqlite_services.cases.add(case.to_new_case(), "setup", None)
+    sqlite_services.cases.add(case.to_new_case(), "setup", None, ENTITLED)
     # The public routes' rate limit would turn most fuzzed reports into 429s.
     application = create_app(replace(sqlite_services.settings, public_rate_per_minute=10**6))
     application.state.known_shas = shas

@@ -17,6 +17,7 @@ from openwitness.core.errors import ForbiddenError, InvalidRequestError, NotFoun
 from openwitness.services import Services
 from openwitness.storage import search
 from openwitness.storage.models import ChangeRecord, Person
+from tests.support import ENTITLED
 
 OPERATOR = Viewer.operator("tester")
 ANALYST = Viewer("ana", "analyst")
@@ -61,7 +62,7 @@ def orgs(services: Services) -> Services:
 
 def test_a_case_keeps_people_sealed_and_shows_them_only_to_its_caseworkers(orgs: Services) -> None:
     officer = orgs.officers.add("metropolitan", {"collar": "1234"}, "tester")
-    case, token = orgs.cases.add(named_case(officer.id), "tester", "law-centre")
+    case, token = orgs.cases.add(named_case(officer.id), "tester", "law-centre", ENTITLED)
     assert token is None and len(case.people) == 2
     # At rest the details are ciphertext: the name is nowhere in the row.
     with orgs.db.read() as conn:
@@ -104,7 +105,7 @@ def test_a_bad_case_names_the_field_and_writes_nothing(
     orgs: Services, changes: dict[str, object], message: str
 ) -> None:
     with pytest.raises(InvalidRequestError, match=message):
-        orgs.cases.add(named_case(**changes), "tester", "law-centre")
+        orgs.cases.add(named_case(**changes), "tester", "law-centre", ENTITLED)
     with orgs.db.read() as conn:
         for table in ("incident", "complaint", "person", "allegation", "change_record"):
             assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one() == 0, table
@@ -112,7 +113,7 @@ def test_a_bad_case_names_the_field_and_writes_nothing(
 
 def test_outcomes_keep_recommended_and_final_apart_and_the_clock_runs(orgs: Services) -> None:
     officer = orgs.officers.add("metropolitan", {"collar": "1234"}, "tester")
-    case, _ = orgs.cases.add(named_case(officer.id), "tester", "law-centre")
+    case, _ = orgs.cases.add(named_case(officer.id), "tester", "law-centre", ENTITLED)
     first = case.allegations[0]
     assert first.status == "received" and first.next_action and first.due_on is not None
     assert first.due_on == case.received_at.date() + timedelta(days=14)
@@ -161,8 +162,8 @@ def test_outcomes_keep_recommended_and_final_apart_and_the_clock_runs(orgs: Serv
 
 def test_an_officer_with_earlier_unresolved_allegations_is_flagged(orgs: Services) -> None:
     officer = orgs.officers.add("metropolitan", {"collar": "1234"}, "tester")
-    first, _ = orgs.cases.add(named_case(officer.id), "tester", "other-group")
-    second, _ = orgs.cases.add(named_case(allegations=()), "tester", "law-centre")
+    first, _ = orgs.cases.add(named_case(officer.id), "tester", "other-group", ENTITLED)
+    second, _ = orgs.cases.add(named_case(allegations=()), "tester", "law-centre", ENTITLED)
     allegation, earlier = orgs.cases.add_allegation(
         second.id, NewAllegation(officer.id, "individual-behaviours/impolite-language"),
         caseworker(),
@@ -181,8 +182,8 @@ def test_co_accused_officers_and_merging_moves_allegations(orgs: Services) -> No
     again = orgs.officers.add("metropolitan", {"name": "PC Jones"}, "tester")
     both = named_case(allegations=(NewAllegation(one.id, "use-of-force"),
                                    NewAllegation(two.id, "use-of-force")))  # fmt: skip
-    orgs.cases.add(both, "tester", "law-centre")
-    orgs.cases.add(named_case(again.id), "tester", "law-centre")
+    orgs.cases.add(both, "tester", "law-centre", ENTITLED)
+    orgs.cases.add(named_case(again.id), "tester", "law-centre", ENTITLED)
     assert orgs.listings.officer_record(one.id)["co_accused"] == [{"officer": two.id, "cases": 1}]
     orgs.officers.merge(one.id, again.id, "tester")
     assert orgs.listings.officer_record(one.id)["counts"]["allegations"] == 2
@@ -205,7 +206,7 @@ def test_filters_pagination_and_full_text_search(
                 allegations=(NewAllegation(officer.id if n == 3 else None,
                                            "use-of-force" if n < 4 else "property"),),
             ),
-            "tester", "law-centre",
+            "tester", "law-centre", ENTITLED,
         )  # fmt: skip
     worker = caseworker()
 
@@ -242,7 +243,7 @@ def test_filters_pagination_and_full_text_search(
 
 
 def test_erasure_is_separate_audited_and_final(orgs: Services) -> None:
-    case, _ = orgs.cases.add(named_case(), "tester", "law-centre")
+    case, _ = orgs.cases.add(named_case(), "tester", "law-centre", ENTITLED)
     person_id = case.people[0].id
     with pytest.raises(InvalidRequestError, match="reason: say why"):
         orgs.cases.erase_person(person_id, "root", " ")
@@ -263,7 +264,7 @@ def test_erasure_is_separate_audited_and_final(orgs: Services) -> None:
 def test_a_follow_up_token_finds_only_its_report(orgs: Services) -> None:
     anonymous = NewCase(incident(), "anonymous",
                         allegations=(NewAllegation(next_action="assess the report"),))  # fmt: skip
-    case, token = orgs.cases.add(anonymous, "public", None, follow_up=True)
+    case, token = orgs.cases.add(anonymous, "public", None, ENTITLED, follow_up=True)
     assert token and token.startswith("owf_")
     assert orgs.cases.by_follow_up(token).id == case.id
     with pytest.raises(NotFoundError):

@@ -15,7 +15,7 @@ from openwitness.cases.incidents import NewIncident
 from openwitness.core.errors import InvalidRequestError
 from openwitness.services import Services
 from tests.cli.test_cli_evidence import WITNESS
-from tests.support import MEDIA, env_for, require_shared
+from tests.support import ENTITLED, MEDIA, env_for, require_shared
 
 PASSWORD = "correct horse battery staple"
 PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
@@ -38,8 +38,9 @@ def test_an_incident_links_evidence_and_officers(services: Services) -> None:
     sha = services.vault.ingest_stream(io.BytesIO(PHOTO.read_bytes())).record.sha256
     officer = services.officers.add("metropolitan", {"collar": "1234"}, "tester")
     made = services.incidents.add(
-        stop(evidence=(sha, sha), officers=((officer.id, "searching officer"),)), "tester", None
-    )
+        stop(evidence=(sha, sha), officers=((officer.id, "searching officer"),)),
+        "tester", None, ENTITLED,
+    )  # fmt: skip
     assert made.evidence == (sha,) and made.officers == ((officer.id, "searching officer"),)
     assert made.occurred_at == datetime(2025, 6, 1, 13, 30, tzinfo=UTC)  # same instant
     assert services.incidents.get(made.id) == made
@@ -69,7 +70,7 @@ def test_bad_incidents_are_refused_naming_the_field(
     services: Services, changes: dict[str, object], message: str
 ) -> None:
     with pytest.raises(InvalidRequestError, match=message):
-        services.incidents.add(stop(**changes), "tester", None)
+        services.incidents.add(stop(**changes), "tester", None, ENTITLED)
     with services.db.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM incident").scalar_one() == 0
 

@@ -14,22 +14,25 @@ from openwitness.services import Services
 from tests.api.test_api_authorisation import PHOTO
 from tests.cli.test_cli_evidence import WITNESS
 from tests.evidence.media_factory import encode_audio
-from tests.support import env_for
+from tests.support import ENTITLED, env_for
 
 PASSWORD = "correct horse battery staple"
 
 
 def test_photos_of_an_officer(services: Services) -> None:
-    photo = services.vault.ingest_stream(io.BytesIO(PHOTO)).record.sha256
     officer = services.officers.add("metropolitan", {"collar": "1234"}, "tester")
     same = services.officers.add("metropolitan", {"name": "PC Example"}, "tester")
     with pytest.raises(InvalidRequestError, match="is not in the vault"):
-        services.officers.add_photo(officer.id, "0" * 64, "tester")
+        services.officers.add_photo(officer.id, "0" * 64, "tester", ENTITLED)
 
     services.accounts.add_organisation("law-centre", "Law Centre")
     services.accounts.create("case", PASSWORD, "caseworker", "law-centre")
     auth = {"Authorization": f"Bearer {services.accounts.create_token('case')}"}
     with TestClient(create_app(services.settings)) as client:
+        # Lodged with the caseworker's token: their organisation holds it and may link it.
+        lodged = client.post("/api/v1/evidence", content=PHOTO, headers=auth)
+        assert lodged.status_code == 201, lodged.text
+        photo = lodged.json()["evidence"]["sha256"]
         linked = client.post(
             f"/api/v1/officers/{officer.id}/photos", json={"sha256": photo}, headers=auth
         )
@@ -57,4 +60,4 @@ def test_a_photo_must_be_an_image(sqlite_services: Services) -> None:
     sha = sqlite_services.vault.ingest_stream(io.BytesIO(audio)).record.sha256
     officer = sqlite_services.officers.add("kent", {"collar": "9"}, "tester")
     with pytest.raises(InvalidRequestError, match="not an image"):
-        sqlite_services.officers.add_photo(officer.id, sha, "tester")
+        sqlite_services.officers.add_photo(officer.id, sha, "tester", ENTITLED)

@@ -18,7 +18,7 @@ from openwitness.cases.allegations import NewAllegation
 from openwitness.cases.complaints import NewCase
 from openwitness.cases.incidents import NewIncident
 from openwitness.services import Services
-from tests.support import MEDIA, require_shared
+from tests.support import ENTITLED, MEDIA, require_shared
 from tests.web.conftest import assert_fits, serious_violations, served
 
 PASSWORD = "correct horse battery staple"
@@ -37,7 +37,7 @@ def seed(services: Services) -> None:
     lodged = tuple(
         services.vault.ingest_file(require_shared(p)).record.sha256 for p in (VIDEO, PHOTO)
     )
-    services.officers.add_photo(officer.id, lodged[1], "t")
+    services.officers.add_photo(officer.id, lodged[1], "t", ENTITLED)
     for org, narrative, due, evidence in (
         (
             "law-centre",
@@ -56,7 +56,7 @@ def seed(services: Services) -> None:
                 allegations=(NewAllegation(officer.id, "use-of-force", "ask the PSD", due),),
                 received_at=datetime(2025, 3, 5, tzinfo=UTC),
             ),
-            "t", org,
+            "t", org, ENTITLED,
         )  # fmt: skip
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 import openwitness
 from openwitness.api import errors
+from openwitness.api.body_limit import DEFAULT_LIMIT, BodyLimit
 from openwitness.api.deps import PublicRateLimit
+from openwitness.api.quota import UploadQuota
 from openwitness.api.routes import (
     allegations,
     cases,
@@ -28,12 +32,20 @@ from openwitness.api.routes import (
     tiles,
 )
 from openwitness.core.config import Settings
-from openwitness.services import open_services
+from openwitness.services import Services, open_services
 from openwitness.web import errors as web_errors
 from openwitness.web import security
-from openwitness.web.routes import casework, public
+from openwitness.web.routes import casework, public, uploads
 from openwitness.web.routes.uploads import uploads_router
 from openwitness.web.templating import STATIC
+
+SWEEP_SECONDS = 3600
+
+
+async def _sweep_uploads(services: Services) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        await run_in_threadpool(services.uploads.sweep)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,8 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        services.close()
+        # Uploads a crash cut short are repaired (and finished ones lodged) before serving;
+        # abandoned ones are cleared while running, not only at the next start.
+        await run_in_threadpool(services.uploads.recover)
+        sweeper = asyncio.create_task(_sweep_uploads(services))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            services.close()
 
     app = FastAPI(
         title="OpenWitness",
@@ -55,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.public_rate_limit = PublicRateLimit(services.settings.public_rate_per_minute)
+    app.state.upload_quota = UploadQuota(
+        services.settings.upload_files_per_hour, services.settings.upload_bytes_per_day
+    )
     errors.install(app)
     app.include_router(evidence.router)
     app.include_router(log.router)
@@ -70,12 +92,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(session.router)
     app.include_router(taxonomy.router)
     app.include_router(tiles.router)
+    # Inside the security headers' middleware, so a 413 raised while a route reads its body
+    # reaches the error handlers as itself.
+    app.add_middleware(BodyLimit, limit_for=_body_limits(services.settings.max_upload_bytes))
     # The web app: pages, their assets and resumable uploads, over the same services.
     security.install(app)
     web_errors.install(app)
     casework.install(app)
     app.include_router(public.router)
     app.include_router(casework.router)
-    app.include_router(uploads_router(services))
+    app.include_router(uploads_router(services.uploads))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _body_limits(max_upload: int) -> Callable[[str, str], int]:
+    """Each route's body limit: files where files are taken, a small one everywhere else. File
+    routes get a margin so that their own checks, with their own messages, refuse first."""
+
+    def limit_for(method: str, path: str) -> int:
+        if method == "POST" and path == "/api/v1/evidence":
+            return max_upload + DEFAULT_LIMIT
+        if method == "PATCH" and path.startswith(f"{uploads.PREFIX}/"):
+            return max_upload + DEFAULT_LIMIT
+        if method == "POST" and path == "/report":
+            return max_upload * public.MAX_FILES + DEFAULT_LIMIT
+        if method == "POST" and (path == "/import" or path.startswith("/api/v1/imports/")):
+            return imports.MAX_CSV_BYTES + DEFAULT_LIMIT
+        return DEFAULT_LIMIT
+
+    return limit_for

@@ -74,6 +74,23 @@ def current_account(
         raise unauthenticated from None
 
 
+def optional_account(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: Annotated[str | None, Depends(_session_cookie)],
+) -> Account | None:
+    """The account on a route anyone may use, or None. A bearer token must be valid (401);
+    a session cookie counts only with its CSRF token, since another site can make a browser
+    send the cookie: without the token the request is anonymous."""
+    if credentials is None and not (session and request.headers.get(CSRF_HEADER)):
+        return None
+    return current_account(request, services, credentials, session)
+
+
+OptionalAccount = Annotated[Account | None, Depends(optional_account)]
+
+
 def require(*roles: Role) -> Callable[[Account], Account]:
     """A dependency that lets through only the given roles (403 for the others)."""
 

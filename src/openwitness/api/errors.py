@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
 from openwitness.accounts.service import AuthenticationFailed
+from openwitness.api.quota import QuotaExceeded
 from openwitness.core.errors import (
     ForbiddenError,
     InvalidRequestError,
@@ -16,7 +17,12 @@ from openwitness.core.errors import (
     NotInitialisedError,
     OpenWitnessError,
 )
-from openwitness.evidence.service import EmptyFile, FileTooLarge, UnsupportedMediaType
+from openwitness.evidence.service import (
+    EmptyFile,
+    FileTooLarge,
+    HashMismatch,
+    UnsupportedMediaType,
+)
 
 logger = logging.getLogger("openwitness.api")
 
@@ -29,6 +35,8 @@ STATUS_BY_ERROR: list[tuple[type[OpenWitnessError], int]] = [
     (EmptyFile, 400),
     (InvalidRequestError, 400),
     (NotInitialisedError, 503),
+    (QuotaExceeded, 429),
+    (HashMismatch, 422),
 ]
 
 
@@ -40,7 +48,9 @@ def status_for(error: OpenWitnessError) -> int:
 
 
 def json_error(error: OpenWitnessError) -> JSONResponse:
-    return JSONResponse({"detail": str(error)}, status_code=status_for(error))
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return JSONResponse({"detail": str(error)}, status_code=status_for(error), headers=headers)
 
 
 async def _expected(_request: Request, exc: Exception) -> JSONResponse:

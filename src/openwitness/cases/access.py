@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, or_, true
 
+from openwitness.evidence.custody import Entitlement
 from openwitness.storage.models import Complaint
 
 
@@ -50,6 +51,11 @@ class Viewer:
         if self.role == "operator":
             return True
         return self.role == "caseworker" and organisation_id == self.organisation_id
+
+    def entitlement(self, claims: tuple[str, ...] = ()) -> Entitlement:
+        """What this viewer may link and see of the vault: admins and the operator see every
+        case's evidence already; others what their organisation holds or they claim."""
+        return Entitlement(self.organisation_id, self.role in ("admin", "operator"), claims)
 
     def may_edit(self, organisation_id: str | None) -> bool:
         if self.role in ("admin", "operator"):

@@ -30,6 +30,7 @@ from openwitness.cases.incidents import Incident, Incidents, NewIncident, insert
 from openwitness.cases.personal_data import Sealer, check_details
 from openwitness.core.clock import as_utc, iso, now, today
 from openwitness.core.errors import ForbiddenError, InvalidRequestError, NotFoundError
+from openwitness.evidence.custody import Entitlement, record_custody
 from openwitness.storage.db import Database
 from openwitness.storage.models import Allegation as AllegationRow
 from openwitness.storage.models import Complaint as ComplaintRow
@@ -197,14 +198,17 @@ class Cases:
         new: NewCase,
         actor: str,
         organisation_id: str | None,
+        who: Entitlement,
         follow_up: bool = False,
     ) -> tuple[Case, str | None]:
-        """Record a case; returns it and, if asked for, the follow-up token (shown once)."""
+        """Record a case; returns it and, if asked for, the follow-up token (shown once).
+
+        ``who`` links the evidence and must be entitled to each item (a hash is public)."""
         received = _check_case(new)
         token = FOLLOW_UP_PREFIX + secrets.token_urlsafe(32) if follow_up else None
         with self.db.write() as conn:
             check_organisation(conn, organisation_id)
-            incident_id = insert_incident(conn, new.incident, actor, organisation_id)
+            incident_id = insert_incident(conn, new.incident, actor, organisation_id, who)
             case_id: int = conn.execute(
                 insert(ComplaintRow)
                 .values(
@@ -319,6 +323,8 @@ class Cases:
                 .where(IncidentRow.id == case.incident.id)
                 .values(organisation_id=organisation_id)
             )
+            for sha256 in case.incident.evidence:  # the case's files go with it
+                record_custody(conn, sha256, organisation_id)
             record_change(
                 conn,
                 "case",

@@ -15,6 +15,15 @@ from openwitness.cases.incidents import NewIncident
 #: Record ids are 32-bit integers in both databases; larger numbers are refused up front.
 MAX_ID = 2**31 - 1
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+#: Every free-text field is bounded, so a body cannot smuggle megabytes into the database.
+Short = Annotated[str, Field(max_length=200)]
+Note = Annotated[str, Field(max_length=5_000)]
+#: about 30 printed pages: a long account of what happened, not a dump
+MAX_NARRATIVE = 50_000
+Sha256 = Annotated[str, Field(min_length=64, max_length=64, pattern="^[0-9a-fA-F]{64}$")]
+Claim = Annotated[str, Field(min_length=1, max_length=100)]
+#: files in one case or report (the report page allows as many)
+MAX_EVIDENCE = 50
 
 
 class _Form(BaseModel):
@@ -27,21 +36,21 @@ class OfficerInIncident(_Form):
 
 
 class ReportedToForm(_Form):
-    body: str = Field(description="force-psd, iopc, pirc, poni or other")
-    reference: str | None = Field(default=None, description="The reference number they gave")
+    body: str = Field(description="force-psd, iopc, pirc, poni or other", max_length=32)
+    reference: Short | None = Field(default=None, description="The reference number they gave")
     on: date | None = None
 
 
 class PersonForm(_Form):
-    role: str = Field(description="complainant or witness")
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    address: str | None = None
-    date_of_birth: str | None = None
-    ethnicity: str | None = None
-    gender: str | None = None
-    notes: str | None = None
+    role: str = Field(description="complainant or witness", max_length=32)
+    name: Short | None = None
+    email: Short | None = None
+    phone: Short | None = None
+    address: Note | None = None
+    date_of_birth: Short | None = None
+    ethnicity: Short | None = None
+    gender: Short | None = None
+    notes: Note | None = None
 
     def to_new(self) -> NewPerson:
         return NewPerson(self.role, self.model_dump(exclude={"role"}, exclude_none=True))
@@ -49,8 +58,8 @@ class PersonForm(_Form):
 
 class AllegationForm(_Form):
     officer: RecordId | None = Field(default=None, description="Officer id; omit if unidentified")
-    category: str | None = Field(default=None, description="Taxonomy id (GET /api/v1/taxonomy)")
-    next_action: str | None = None
+    category: Short | None = Field(default=None, description="Taxonomy id (GET /api/v1/taxonomy)")
+    next_action: Note | None = None
     due_on: date | None = Field(default=None, description="Default: 14 days after receipt")
 
     def to_new(self) -> NewAllegation:
@@ -58,14 +67,22 @@ class AllegationForm(_Form):
 
 
 class IncidentForm(_Form):
-    force: str
+    force: Short
     occurred_at: datetime = Field(description="With a time zone, e.g. 2025-06-01T14:30:00+01:00")
-    place: str
-    encounter_type: str
-    narrative: str
+    place: str = Field(max_length=300)
+    encounter_type: Short
+    narrative: str = Field(max_length=MAX_NARRATIVE)
     latitude: float | None = None
     longitude: float | None = None
-    evidence: list[str] = Field(default_factory=list, description="sha256 of vault items")
+    evidence: list[Sha256] = Field(
+        default_factory=list, max_length=MAX_EVIDENCE, description="sha256 of vault items"
+    )
+    evidence_claims: list[Claim] = Field(
+        default_factory=list,
+        max_length=MAX_EVIDENCE,
+        description="The claim given with each upload (POST /api/v1/evidence): a hash is "
+        "public, so linking an item needs its claim unless your organisation holds it",
+    )
 
     def to_new(self, officers: tuple[tuple[int, str], ...] = ()) -> NewIncident:
         return NewIncident(
@@ -82,19 +99,21 @@ class IncidentForm(_Form):
 
 
 class IncidentWithOfficersForm(IncidentForm):
-    officers: list[OfficerInIncident] = Field(default_factory=list)
+    officers: list[OfficerInIncident] = Field(default_factory=list, max_length=100)
 
     def to_new_incident(self) -> NewIncident:
         return self.to_new(tuple((o.officer, o.role) for o in self.officers))
 
 
 class CaseForm(IncidentWithOfficersForm):
-    reporter_kind: str = Field(default="named", description="named, pseudonymous or anonymous")
-    pseudonym: str | None = None
+    reporter_kind: str = Field(
+        default="named", description="named, pseudonymous or anonymous", max_length=32
+    )
+    pseudonym: Short | None = None
     received_at: datetime | None = Field(default=None, description="Default: now")
-    reported_to: list[ReportedToForm] = Field(default_factory=list)
-    people: list[PersonForm] = Field(default_factory=list)
-    allegations: list[AllegationForm] = Field(default_factory=list)
+    reported_to: list[ReportedToForm] = Field(default_factory=list, max_length=10)
+    people: list[PersonForm] = Field(default_factory=list, max_length=50)
+    allegations: list[AllegationForm] = Field(default_factory=list, max_length=200)
 
     def to_new_case(self) -> NewCase:
         return NewCase(
@@ -112,10 +131,12 @@ class ReportForm(IncidentForm):
     """What a member of the public sends, with or without an account: no officer ids, no
     allegations (caseworkers record those when they assess the report)."""
 
-    reporter_kind: str = Field(default="anonymous", description="named, pseudonymous, anonymous")
-    pseudonym: str | None = None
-    reported_to: list[ReportedToForm] = Field(default_factory=list)
-    people: list[PersonForm] = Field(default_factory=list)
+    reporter_kind: str = Field(
+        default="anonymous", description="named, pseudonymous, anonymous", max_length=32
+    )
+    pseudonym: Short | None = None
+    reported_to: list[ReportedToForm] = Field(default_factory=list, max_length=10)
+    people: list[PersonForm] = Field(default_factory=list, max_length=10)
     officer_description: str | None = Field(
         default=None, max_length=500, description="Collar numbers, descriptions, vehicles"
     )
@@ -141,17 +162,17 @@ class OutcomeForm(_Form):
     """A change to an allegation; fields left out stay as they are, null clears one."""
 
     officer: RecordId | None = None
-    category: str | None = None
-    status: str | None = Field(
+    category: Short | None = None
+    status: Short | None = Field(
         default=None, description="received, assessed, under-investigation or closed"
     )
-    handling: str | None = Field(
+    handling: Short | None = Field(
         default=None, description="outside-schedule-3, schedule-3 or referred-to-iopc"
     )
-    recommended_finding: str | None = None
-    final_finding: str | None = None
-    recommended_result: str | None = None
-    final_result: str | None = None
+    recommended_finding: Short | None = None
+    final_finding: Short | None = None
+    recommended_result: Short | None = None
+    final_result: Short | None = None
     recommended_on: date | None = None
     decided_on: date | None = None
     closed_on: date | None = None
@@ -159,8 +180,8 @@ class OutcomeForm(_Form):
         default=None, description="Starts the 28 days in which the complainant may ask for a review"
     )
     review_requested_on: date | None = None
-    review_outcome: str | None = None
-    next_action: str | None = None
+    review_outcome: Note | None = None
+    next_action: Note | None = None
     due_on: date | None = None
 
     def changes(self) -> dict[str, Any]:

@@ -15,10 +15,11 @@ from sqlalchemy import Connection, insert, select
 from openwitness.cases.history import record_change
 from openwitness.core.clock import as_utc, iso
 from openwitness.core.errors import InvalidRequestError, NotFoundError
+from openwitness.evidence.custody import Entitlement, check_may_link
 from openwitness.storage.db import Database
-from openwitness.storage.models import Evidence, IncidentEvidence, IncidentOfficer
 from openwitness.storage.models import Force as ForceRow
 from openwitness.storage.models import Incident as IncidentRow
+from openwitness.storage.models import IncidentEvidence, IncidentOfficer
 from openwitness.storage.models import Officer as OfficerRow
 
 ENCOUNTER_TYPES = (
@@ -106,15 +107,16 @@ def _validate(new: NewIncident) -> datetime:
 
 
 def insert_incident(
-    conn: Connection, new: NewIncident, actor: str, organisation_id: str | None
+    conn: Connection, new: NewIncident, actor: str, organisation_id: str | None, who: Entitlement
 ) -> int:
-    """Validate and insert an incident in the caller's transaction; returns its id."""
+    """Validate and insert an incident in the caller's transaction; returns its id.
+
+    ``who`` is the one linking the evidence: they must be entitled to every item (see
+    :mod:`openwitness.evidence.custody`), whatever organisation the incident goes to."""
     occurred = _validate(new)
     if not conn.execute(select(ForceRow.id).where(ForceRow.id == new.force_id)).first():
         raise InvalidRequestError(f"force: unknown force {new.force_id!r}")
-    for sha256 in new.evidence:
-        if not conn.execute(select(Evidence.sha256).where(Evidence.sha256 == sha256)).first():
-            raise InvalidRequestError(f"evidence: {sha256!r} is not in the vault")
+    check_may_link(conn, "evidence", new.evidence, who, handed_to=organisation_id)
     for officer_id, _ in new.officers:
         if not conn.execute(select(OfficerRow.id).where(OfficerRow.id == officer_id)).first():
             raise InvalidRequestError(f"officers: no officer {officer_id}")
@@ -149,9 +151,11 @@ class Incidents:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add(self, new: NewIncident, actor: str, organisation_id: str | None) -> Incident:
+    def add(
+        self, new: NewIncident, actor: str, organisation_id: str | None, who: Entitlement
+    ) -> Incident:
         with self.db.write() as conn:
-            incident_id = insert_incident(conn, new, actor, organisation_id)
+            incident_id = insert_incident(conn, new, actor, organisation_id, who)
         return self.get(incident_id)
 
     def get(self, incident_id: int) -> Incident:

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
 
 from openwitness.cases.history import record_change
 from openwitness.core.errors import InvalidRequestError, NotFoundError
+from openwitness.evidence.custody import Entitlement, check_may_link
 from openwitness.storage.db import Database
 from openwitness.storage.models import Allegation, Evidence, OfficerIdentifier, OfficerPhoto
 from openwitness.storage.models import Force as ForceRow
@@ -258,8 +259,9 @@ class Officers:
             for row in rows
         ]
 
-    def add_photo(self, officer_id: int, sha256: str, actor: str) -> Officer:
-        """Link a photo of the officer: an image already lodged in the vault."""
+    def add_photo(self, officer_id: int, sha256: str, actor: str, who: Entitlement) -> Officer:
+        """Link a photo of the officer: an image already lodged in the vault, which ``who``
+        must be entitled to (their organisation holds it, or they bring its claim)."""
         officer = self.get(officer_id)
         if officer.merged_into is not None:
             raise InvalidRequestError(f"officer {officer_id} was merged into {officer.merged_into}")
@@ -271,6 +273,7 @@ class Officers:
                 raise InvalidRequestError(f"photo: {sha256!r} is not in the vault")
             if not media_type.startswith("image/"):
                 raise InvalidRequestError(f"photo: {sha256[:12]}… is {media_type}, not an image")
+            check_may_link(conn, "photo", [sha256], who)
             if sha256 not in officer.photos:
                 conn.execute(
                     insert(OfficerPhoto).values(

@@ -11,6 +11,7 @@ from typing import Any
 
 from openwitness.cases.complaints import Case, Cases, NewCase
 from openwitness.core.clock import iso
+from openwitness.evidence.custody import Entitlement
 from openwitness.evidence.service import Vault
 from openwitness.ledger.store import TransparencyLog
 
@@ -26,13 +27,15 @@ class Reports:
         self.log = log
         self.intake_organisation = intake_organisation
 
-    def submit(self, new: NewCase) -> tuple[Case, str, dict[str, Any]]:
+    def submit(self, new: NewCase, claims: tuple[str, ...]) -> tuple[Case, str, dict[str, Any]]:
         """Record a report; returns the case, its follow-up token (shown once) and receipt.
 
-        It goes to the installation's intake organisation, or, without one, to admins to
-        assign (``witness case assign``)."""
+        Each item must be the reporter's own upload, proven by the claim its upload answered
+        with: a hash alone is public. The report goes to the installation's intake
+        organisation, or, without one, to admins to assign (``witness case assign``)."""
         actor = f"public:{new.reporter_kind}"
-        case, token = self.cases.add(new, actor, self.intake_organisation, follow_up=True)
+        who = Entitlement(None, privileged=False, claims=claims)
+        case, token = self.cases.add(new, actor, self.intake_organisation, who, follow_up=True)
         assert token is not None
         return case, token, self.receipt(case)
 

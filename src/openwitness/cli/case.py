@@ -76,7 +76,8 @@ def add(
 
     form = _form(CaseForm, data)
     with services() as svc:
-        case, _ = svc.cases.add(form.to_new_case(), _operator().name, org)
+        operator = _operator()
+        case, _ = svc.cases.add(form.to_new_case(), operator.name, org, operator.entitlement())
     console.print(f"added case {case.id} ({len(case.allegations)} allegations)", highlight=False)
 
 

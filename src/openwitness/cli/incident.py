@@ -39,13 +39,17 @@ def add(
     except ValueError:
         fail(f"--at: {at!r} is not a date and time (e.g. 2025-06-01T14:30+01:00)")
     from openwitness.cases.incidents import NewIncident
+    from openwitness.evidence.custody import Entitlement
 
     new = NewIncident(
         force, occurred, place, encounter, narrative, lat, lon,
         tuple(evidence or ()), tuple(_officer(o) for o in officer or ()),
     )  # fmt: skip
     with services() as svc:
-        incident = svc.incidents.add(new, f"cli:{getpass.getuser()}", None)
+        # The operator holds the keys and the files: entitled to every item in the vault.
+        incident = svc.incidents.add(
+            new, f"cli:{getpass.getuser()}", None, Entitlement(None, privileged=True)
+        )
     console.print(f"added incident {incident.id}", highlight=False)
 
 

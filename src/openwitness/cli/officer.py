@@ -65,7 +65,11 @@ def photo(
 ) -> None:
     """Link a photo of the officer (lodge it first with 'witness evidence add')."""
     with services() as svc:
-        officer = svc.officers.add_photo(officer_id, sha256, _actor())
+        from openwitness.evidence.custody import Entitlement
+
+        # The operator holds the files: entitled to every item in the vault.
+        who = Entitlement(None, privileged=True)
+        officer = svc.officers.add_photo(officer_id, sha256, _actor(), who)
     console.print(f"officer {officer.id}: {len(officer.photos)} photo(s)", highlight=False)
 
 

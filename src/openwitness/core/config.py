@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024**3
+GIB = 1024**3
 
 
 def _default_home() -> Path:
@@ -28,6 +29,11 @@ class Settings:
     intake_organisation: str | None = None
     #: reports and follow-up look-ups one client address may make a minute
     public_rate_per_minute: int = 10
+    #: anonymous uploads one client address may start an hour, and bytes it may send a day
+    upload_files_per_hour: int = 100
+    upload_bytes_per_day: int = 20 * GIB
+    #: disk that unfinished resumable uploads may take in all (their declared sizes)
+    partial_uploads_max_bytes: int = 16 * GIB
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -35,6 +41,12 @@ class Settings:
         url = os.environ.get("OPENWITNESS_DATABASE_URL") or f"sqlite:///{home / 'openwitness.db'}"
         limit = os.environ.get("OPENWITNESS_MAX_UPLOAD_BYTES")
         rate = os.environ.get("OPENWITNESS_PUBLIC_RATE_PER_MINUTE")
+        defaults = cls(home, url)
+
+        def number(name: str, default: int) -> int:
+            value = os.environ.get(name)
+            return int(value) if value else default
+
         return cls(
             home=home,
             database_url=url,
@@ -42,11 +54,25 @@ class Settings:
             personal_data_key=os.environ.get("OPENWITNESS_PERSONAL_DATA_KEY") or None,
             intake_organisation=os.environ.get("OPENWITNESS_INTAKE_ORG") or None,
             public_rate_per_minute=int(rate) if rate else 10,
+            upload_files_per_hour=number(
+                "OPENWITNESS_UPLOAD_FILES_PER_HOUR", defaults.upload_files_per_hour
+            ),
+            upload_bytes_per_day=number(
+                "OPENWITNESS_UPLOAD_BYTES_PER_DAY", defaults.upload_bytes_per_day
+            ),
+            partial_uploads_max_bytes=number(
+                "OPENWITNESS_PARTIAL_UPLOADS_MAX_BYTES", defaults.partial_uploads_max_bytes
+            ),
         )
 
     @property
     def blob_dir(self) -> Path:
         return self.home / "blobs"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Unfinished resumable uploads."""
+        return self.home / "uploads"
 
     @property
     def staging_dir(self) -> Path:

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, insert, select
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError, OpenWitnessError
+from openwitness.evidence import custody
 from openwitness.evidence.blobstore import BlobStore, StagingFile, UploadTooLarge
 from openwitness.evidence.sniff import ALLOWED_MEDIA_TYPES, SNIFF_BYTES, sniff_media_type
 from openwitness.ledger.entry import EvidenceEntry
@@ -39,6 +40,10 @@ class FileTooLarge(OpenWitnessError):
 
 class UnsupportedMediaType(OpenWitnessError):
     """The bytes are not a video, image, audio recording or PDF the vault accepts."""
+
+
+class HashMismatch(OpenWitnessError):
+    """The bytes received are not the ones the uploader hashed: kept out of the log."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,9 @@ class Vault:
         except UploadTooLarge as exc:
             raise FileTooLarge(str(exc)) from exc
 
-    def complete(self, staged: StagingFile) -> IngestResult:
+    def complete(self, staged: StagingFile, expected_sha256: str | None = None) -> IngestResult:
+        """Log and store the staged bytes. With ``expected_sha256`` (the hash the uploader
+        computed), other bytes are refused before anything enters the log."""
         if staged.size == 0:
             raise EmptyFile("file is empty")
         media_type = sniff_media_type(bytes(staged.head))
@@ -116,6 +123,11 @@ class Vault:
                 f"file type not accepted: its bytes are not one of {allowed}"
             )
         sha256 = staged.finish()
+        if expected_sha256 is not None and sha256 != expected_sha256.lower():
+            raise HashMismatch(
+                f"the bytes received (SHA-256 {sha256[:12]}…) are not the file you hashed "
+                f"({expected_sha256[:12]}…): nothing was logged; upload the file again"
+            )
         existing = self._find(sha256)
         if existing is not None:
             return IngestResult(existing, self.log.receipt(existing.log_index), created=False)
@@ -146,25 +158,48 @@ class Vault:
         return IngestResult(self.get(sha256), self.log.receipt(result.index), result.created)
 
     def ingest_file(
-        self, path: Path, progress: Callable[[int], None] | None = None
+        self,
+        path: Path,
+        progress: Callable[[int], None] | None = None,
+        expected_sha256: str | None = None,
     ) -> IngestResult:
         """Ingest a local file, streamed in chunks; ``progress`` gets the bytes done so far."""
         with path.open("rb") as source:
-            return self.ingest_stream(source, progress)
+            return self.ingest_stream(source, progress, expected_sha256)
 
     def ingest_stream(
-        self, source: BinaryIO, progress: Callable[[int], None] | None = None
+        self,
+        source: BinaryIO,
+        progress: Callable[[int], None] | None = None,
+        expected_sha256: str | None = None,
     ) -> IngestResult:
         with self.upload() as staged:
             while chunk := source.read(CHUNK_SIZE):
                 self.write(staged, chunk)
                 if progress:
                     progress(staged.size)
-            return self.complete(staged)
+            return self.complete(staged, expected_sha256)
 
     def recover(self) -> None:
         """Clean up after crashed ingests (see :meth:`BlobStore.recover`)."""
         self.blobs.recover(lambda sha256: self._find(sha256) is not None)
+
+    # -- custody (see openwitness.evidence.custody) -----------------------------------------
+
+    def claim(self, sha256: str, token: str | None = None) -> str:
+        """A one-time claim for whoever just uploaded these bytes, to link them to a report."""
+        with self.db.write() as conn:
+            return custody.issue_claim(conn, sha256, token)
+
+    def hold(self, sha256: str, organisation_id: str | None) -> None:
+        """An organisation's account uploaded these bytes: the organisation holds them."""
+        with self.db.write() as conn:
+            custody.record_custody(conn, sha256, organisation_id)
+
+    def may_see(self, sha256: str, who: custody.Entitlement) -> bool:
+        """Whether ``who`` may have the item's bytes and metadata (not only its public facts)."""
+        with self.db.read() as conn:
+            return custody.may_see(conn, sha256, who)
 
     # -- reads -----------------------------------------------------------------------------
 

@@ -301,3 +301,24 @@ class OfficerPhoto(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("evidence.sha256"), primary_key=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     added_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class EvidenceCustody(Base):
+    """An organisation that holds a vault item because one of its accounts lodged it (or
+    linked it with a claim). Holding an item, not knowing its public hash, lets an
+    organisation link it and see it; items in an organisation's cases are held too."""
+
+    __tablename__ = "evidence_custody"
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence.sha256"), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class EvidenceClaim(Base):
+    """A one-time proof that the bearer uploaded a vault item (only its SHA-256 is stored):
+    how an anonymous reporter's upload is tied to their report."""
+
+    __tablename__ = "evidence_claim"
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence.sha256"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

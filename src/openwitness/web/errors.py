@@ -6,13 +6,24 @@ the log's tiles are fetched by programs (and by the pages' own scripts), which d
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from openwitness.api import errors as api_errors
 from openwitness.core.errors import OpenWitnessError
 from openwitness.web.templating import templates
 
 API_PATHS = ("/api/", "/uploads")
+#: what a person reads for the framework's own errors (its details are for programs)
+PLAIN = {
+    400: "the request could not be read",
+    404: "there is no page at this address",
+    405: "this page cannot be used that way",
+    413: "what was sent is too large",
+    422: "some of what was sent could not be read",
+    429: "too many requests: please wait a minute and try again",
+}
 
 
 def wants_page(request: Request) -> bool:
@@ -20,14 +31,30 @@ def wants_page(request: Request) -> bool:
     return "text/html" in accepted and not request.url.path.startswith(API_PATHS)
 
 
-def install(app: FastAPI) -> None:
-    async def expected(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, OpenWitnessError)
+def _page(request: Request, status: int, message: str, headers: dict[str, str] | None) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "message": message},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def response_for(request: Request, exc: Exception) -> Response:
+    """The answer to an expected error: a page for a browser, JSON for everyone else."""
+    if isinstance(exc, OpenWitnessError):
         if not wants_page(request):
             return api_errors.json_error(exc)
-        status = api_errors.status_for(exc)
-        return templates.TemplateResponse(
-            request, "error.html", {"status": status, "message": str(exc)}, status_code=status
-        )
+        return _page(request, api_errors.status_for(exc), str(exc), None)
+    assert isinstance(exc, HTTPException)
+    if not wants_page(request):
+        return await http_exception_handler(request, exc)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code in (413, 429) else None
+    message = detail or PLAIN.get(exc.status_code, "that cannot be done")
+    return _page(request, exc.status_code, message, dict(exc.headers or {}))
 
-    app.add_exception_handler(OpenWitnessError, expected)
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(OpenWitnessError, response_for)
+    app.add_exception_handler(HTTPException, response_for)

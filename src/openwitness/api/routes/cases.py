@@ -57,7 +57,8 @@ def list_cases(
 @router.post("", status_code=201)
 def add_case(body: CaseForm, services: ServicesDep, editor: Editor) -> dict[str, Any]:
     """Record a case; it belongs to the caseworker's organisation."""
-    case, _ = services.cases.add(body.to_new_case(), editor.username, editor.organisation_id)
+    who = viewer(editor).entitlement(tuple(body.evidence_claims))
+    case, _ = services.cases.add(body.to_new_case(), editor.username, editor.organisation_id, who)
     return services.cases.view(case.id, viewer(editor))
 
 

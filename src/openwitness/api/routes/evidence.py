@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from openwitness.api.deps import ServicesDep
+from openwitness.api.deps import OptionalAccount, ServicesDep
+from openwitness.api.quota import upload_quota
+from openwitness.api.threads import entered_in_thread
 from openwitness.evidence.service import FileTooLarge, IngestResult
 
 router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
@@ -31,29 +33,44 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-def _body(result: IngestResult) -> dict[str, Any]:
+def _body(result: IngestResult, claim: str) -> dict[str, Any]:
     return {
         "created": result.created,
         "evidence": result.record.to_dict(),
         "receipt": result.receipt.to_text(),
+        "claim": claim,
     }
 
 
 @router.post("", status_code=201, openapi_extra=_UPLOAD_BODY)
-async def upload_evidence(request: Request, services: ServicesDep) -> JSONResponse:
+async def upload_evidence(
+    request: Request, services: ServicesDep, account: OptionalAccount
+) -> JSONResponse:
     """Store a file, append it to the public log and return its tlog-proof receipt.
 
-    The body is streamed to disk while it is hashed; it is never held whole in memory.
+    The body is streamed to disk while it is hashed; it is never held whole in memory. The
+    answer's ``claim`` (shown once) proves you uploaded the file: give it with the sha256 to
+    link the file to a report, case or officer, since a hash alone is public. Uploaded with an
+    account, the file is also held by the account's organisation.
     """
     vault = services.vault
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > vault.max_upload_bytes:
+    size = int(declared) if declared.isdigit() else 0  # 0: chunked, counted when done
+    if size > vault.max_upload_bytes:
         raise FileTooLarge(f"file is larger than the limit of {vault.max_upload_bytes:,} bytes")
-    with vault.upload() as staged:
+    if account is None:  # anonymous: a permanent log entry each, so under a budget
+        upload_quota(request).charge(request, files=1, size=size)
+    async with entered_in_thread(vault.upload()) as staged:
         async for chunk in request.stream():
-            vault.write(staged, chunk)
+            await run_in_threadpool(vault.write, staged, chunk)
         result = await run_in_threadpool(vault.complete, staged)
-    return JSONResponse(_body(result), status_code=201 if result.created else 200)
+    if account is None and not size:
+        upload_quota(request).add_bytes(request, result.record.size)
+    sha256 = result.record.sha256
+    if account is not None:
+        await run_in_threadpool(vault.hold, sha256, account.organisation_id)
+    claim = await run_in_threadpool(vault.claim, sha256)
+    return JSONResponse(_body(result, claim), status_code=201 if result.created else 200)
 
 
 @router.get("/{sha256}")

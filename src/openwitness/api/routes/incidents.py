@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from openwitness.accounts.service import Role
-from openwitness.api.deps import Editor, IdPath, Reader, ServicesDep
+from openwitness.api.deps import Editor, IdPath, Reader, ServicesDep, viewer
 from openwitness.cases.forms import IncidentWithOfficersForm
 from openwitness.core.errors import NotFoundError
 
@@ -18,8 +18,9 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 def add_incident(
     body: IncidentWithOfficersForm, services: ServicesDep, editor: Editor
 ) -> dict[str, Any]:
+    who = viewer(editor).entitlement(tuple(body.evidence_claims))
     return services.incidents.add(
-        body.to_new_incident(), editor.username, editor.organisation_id
+        body.to_new_incident(), editor.username, editor.organisation_id, who
     ).to_dict()
 
 

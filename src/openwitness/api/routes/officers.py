@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from openwitness.api.deps import Editor, IdPath, Reader, ServicesDep
+from openwitness.api.deps import Editor, IdPath, Reader, ServicesDep, viewer
 from openwitness.cases.forms import MAX_ID
 from openwitness.cases.history import history
 
@@ -33,6 +33,11 @@ class NewIdentifier(BaseModel):
 
 class Photo(BaseModel):
     sha256: str = Field(pattern="^[0-9a-f]{64}$", description="An image lodged in the vault")
+    claim: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The claim its upload answered with, unless your organisation holds it",
+    )
 
 
 class Merge(BaseModel):
@@ -83,7 +88,8 @@ def add_photo(
     officer_id: IdPath, body: Photo, services: ServicesDep, editor: Editor
 ) -> dict[str, Any]:
     """Link a photo of the officer (lodge it first with POST /api/v1/evidence)."""
-    return services.officers.add_photo(officer_id, body.sha256, editor.username).to_dict()
+    who = viewer(editor).entitlement((body.claim,) if body.claim else ())
+    return services.officers.add_photo(officer_id, body.sha256, editor.username, who).to_dict()
 
 
 @router.post("/{officer_id}/merge")

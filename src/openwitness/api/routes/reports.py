@@ -1,7 +1,8 @@
 """/api/v1/reports: anyone may report an encounter and follow it up with a secret token.
 
 Both routes are public and rate-limited per client address; evidence is lodged first with
-``POST /api/v1/evidence`` and named here by its sha256.
+``POST /api/v1/evidence`` and named here by its sha256, with the claim that upload answered
+with (a hash is public: the claim proves the file is the reporter's own).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ class FollowUp(BaseModel):
 def submit_report(body: ReportForm, services: ServicesDep) -> dict[str, Any]:
     """Report an encounter. The answer holds the follow-up token, shown only this once, and
     the report's receipt: every evidence item's own tlog-proof receipt."""
-    case, token, receipt = services.reports.submit(body.to_new_case())
+    case, token, receipt = services.reports.submit(
+        body.to_new_case(), tuple(body.evidence_claims)
+    )
     return {"case": case.id, "follow_up_token": token, "receipt": receipt}
 
 

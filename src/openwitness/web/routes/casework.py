@@ -215,9 +215,14 @@ def _unresolved_elsewhere(services: Any, case: dict[str, Any]) -> dict[int, int]
 def _case_context(services: Any, account: Account, case_id: int) -> dict[str, Any]:
     case = services.cases.view(case_id, viewer(account))
     editable = account.role in (Role.ADMIN, Role.CASEWORKER)
-    # Footage and its metadata (GPS, device) can identify people: not for de-identified readers.
+    # Footage and its metadata (GPS, device) can identify people: not for de-identified
+    # readers, and only for items the reader's organisation holds (a hash is public).
+    who = viewer(account).entitlement()
     records = [services.vault.get(sha) for sha in case["incident"].get("evidence", [])]
-    evidence = [r.to_dict() if editable else r.public_dict() for r in records]
+    evidence = [
+        r.to_dict() if editable and services.vault.may_see(r.sha256, who) else r.public_dict()
+        for r in records
+    ]
     return {
         "case": case,
         "evidence": evidence,
@@ -244,11 +249,14 @@ def case_evidence(case_id: int, sha256: str, services: ServicesDep, account: Sig
     case = services.cases.view(case_id, viewer(account))  # 404 for someone else's case
     if sha256 not in case["incident"].get("evidence", []):
         raise NotFoundError(f"case {case_id} has no evidence {sha256}")
-    return _stored_file(services, sha256)
+    return _stored_file(services, sha256, account)
 
 
-def _stored_file(services: Any, sha256: str) -> FileResponse:
-    """A vault item's bytes with its sniffed media type (callers check who may see it)."""
+def _stored_file(services: Any, sha256: str, account: Account) -> FileResponse:
+    """A vault item's bytes with its sniffed media type, to those entitled to the item itself
+    (callers check the case or officer first): being linked somewhere is not enough."""
+    if not services.vault.may_see(sha256, viewer(account).entitlement()):
+        raise NotFoundError(f"no evidence {sha256} that you may see")
     record = services.vault.get(sha256)
     return FileResponse(services.vault.blob_path(sha256), media_type=record.media_type)
 
@@ -305,11 +313,14 @@ def officer_page(
 ) -> HTMLResponse:
     officer = services.officers.get(officer_id)
     record = services.listings.officer_record(officer_id)
+    who = viewer(account).entitlement()
+    photos = [sha for sha in officer.photos if services.vault.may_see(sha, who)]
     labels = {
         o: services.officers.get(o).label for o in (c["officer"] for c in record["co_accused"])
     }
     return _page(
-        request, account, "officer.html", officer=officer.to_dict(), record=record, labels=labels,
+        request, account, "officer.html", officer=officer.to_dict(), photos=photos, record=record,
+        labels=labels,
         editable=account.role in (Role.ADMIN, Role.CASEWORKER),
     )  # fmt: skip
 
@@ -323,7 +334,7 @@ def officer_photo(
     _editor(account)
     if sha256 not in services.officers.get(officer_id).photos:
         raise NotFoundError(f"officer {officer_id} has no photo {sha256}")
-    return _stored_file(services, sha256)
+    return _stored_file(services, sha256, account)
 
 
 @router.get("/overdue", response_class=HTMLResponse)

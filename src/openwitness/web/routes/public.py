@@ -30,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 
 # A form's "when" has no time zone; reports are about UK encounters, so UK time is assumed.
 UK_TIME = ZoneInfo("Europe/London")
-MAX_FILES = 10
+MAX_FILES = 20
 RIGHTS_WRITTEN = "2026-12-01"
 
 
@@ -163,8 +163,8 @@ class ReportFormError(Exception):
         self.errors = errors
 
 
-async def _lodge_files(services: Services, form: FormData) -> list[str]:
-    """Store each attached file through the vault and log; returns their sha256."""
+async def _lodge_files(services: Services, form: FormData) -> list[tuple[str, str]]:
+    """Store each attached file through the vault and log; returns their sha256 and claim."""
     files = [v for v in form.getlist("files") if isinstance(v, UploadFile) and v.filename]
     if len(files) > MAX_FILES:
         raise ReportFormError({"files": f"at most {MAX_FILES} files in one report"})
@@ -174,7 +174,8 @@ async def _lodge_files(services: Services, form: FormData) -> list[str]:
             result = await run_in_threadpool(services.vault.ingest_stream, upload.file)
         except OpenWitnessError as error:
             raise ReportFormError({"files": f"{upload.filename}: {error}"}) from error
-        lodged.append(result.record.sha256)
+        sha256 = result.record.sha256
+        lodged.append((sha256, await run_in_threadpool(services.vault.claim, sha256)))
     return lodged
 
 
@@ -193,14 +194,21 @@ async def submit_report(request: Request, services: ServicesDep) -> Response:
                 services, {}, {"files": f"the files add up to more than {limit:,} bytes"}
             ),
         )
-    form = await request.form(max_files=MAX_FILES, max_fields=100)
+    form = await request.form(max_files=MAX_FILES, max_fields=150)
     values: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     evidence = [v for v in form.getlist("evidence") if isinstance(v, str) and v]
+    claims = [v for v in form.getlist("evidence_claim") if isinstance(v, str) and v]
     values["evidence_list"] = evidence  # files lodged by the page's own upload stay attached
+    values["claim_list"] = claims
     try:
         _report_form(form, evidence)  # refuse a bad form before its files enter the log
-        report = _report_form(form, evidence + await _lodge_files(services, form))
-        case, token, receipt = services.reports.submit(report.to_new_case())
+        attached = await _lodge_files(services, form)
+        evidence += [sha for sha, _ in attached]  # lodged now: kept if the report is refused
+        claims += [claim for _, claim in attached]
+        report = _report_form(form, evidence)
+        case, token, receipt = await run_in_threadpool(
+            services.reports.submit, report.to_new_case(), tuple(claims)
+        )
     except ReportFormError as error:
         errors = error.errors
     except (ValidationError, OpenWitnessError) as error:

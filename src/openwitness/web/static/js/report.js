@@ -73,7 +73,9 @@
         metadata: { filename: file.name, filetype: file.type, sha256: sha },
         removeFingerprintOnSuccess: true,
         onProgress: (sent, total) => onProgress(total ? sent / total : 1),
-        onSuccess: () => resolve(),
+        // The upload's id (the last part of its URL) is known only to this page: it is the
+        // claim that ties the lodged file to this report (a hash alone is public).
+        onSuccess: () => resolve(job.url.split("/").pop()),
         onError: (error) => reject(error),
       });
       // A page reloaded mid-upload picks up where the last attempt stopped.
@@ -84,11 +86,11 @@
     });
   }
 
-  function lodged(sha) {
+  function hidden(name, value) {
     const field = document.createElement("input");
     field.type = "hidden";
-    field.name = "evidence";
-    field.value = sha;
+    field.name = name;
+    field.value = value;
     form.append(field);
   }
 
@@ -103,8 +105,9 @@
       for (const file of files) {
         const row = progressRow(file);
         const sha = await OW_HASH.sha256File(file, (done) => row.hashing(done / (file.size || 1)));
+        let claim;
         try {
-          await upload(file, sha, (fraction) => row.uploading(fraction));
+          claim = await upload(file, sha, (fraction) => row.uploading(fraction));
         } catch (error) {
           row.failed("upload failed");
           throw new Error(`${file.name} could not be uploaded: ${error.message || error}`);
@@ -116,7 +119,8 @@
         }
         row.done(sha);
         hashes.push({ name: file.name, sha256: sha, size: file.size });
-        lodged(sha);
+        hidden("evidence", sha);
+        hidden("evidence_claim", claim);
       }
       sessionStorage.setItem("ow-browser-hashes", JSON.stringify(hashes));
       input.disabled = true; // already lodged; a disabled field is not posted again
