@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 import openwitness
 from openwitness.api import errors
-from openwitness.api.deps import PublicRateLimit
+from openwitness.api.deps import RateLimits
 from openwitness.api.routes import (
     allegations,
     cases,
@@ -38,7 +38,9 @@ from openwitness.web.templating import STATIC
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app over an initialised installation (raises NotInitialisedError if not)."""
-    services = open_services(settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    rate_limits = RateLimits(settings.rates)  # a mistyped rate is refused before anything opens
+    services = open_services(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -54,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
-    app.state.public_rate_limit = PublicRateLimit(services.settings.public_rate_per_minute)
+    app.state.rate_limits = rate_limits
     errors.install(app)
     app.include_router(evidence.router)
     app.include_router(log.router)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from openwitness.api.deps import ServicesDep
+from openwitness.api.deps import ServicesDep, upload_rate_limit
 from openwitness.evidence.service import FileTooLarge, IngestResult
 
 router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
@@ -27,6 +27,7 @@ _UPLOAD_BODY: dict[str, Any] = {
         "400": {"description": "Empty file."},
         "413": {"description": "Larger than the configured limit."},
         "415": {"description": "Not a video, image, audio recording or PDF."},
+        "429": {"description": "Too many uploads from this address; see Retry-After."},
     },
 }
 
@@ -39,7 +40,9 @@ def _body(result: IngestResult) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, openapi_extra=_UPLOAD_BODY)
+@router.post(
+    "", status_code=201, openapi_extra=_UPLOAD_BODY, dependencies=[Depends(upload_rate_limit)]
+)
 async def upload_evidence(request: Request, services: ServicesDep) -> JSONResponse:
     """Store a file, append it to the public log and return its tlog-proof receipt.
 
