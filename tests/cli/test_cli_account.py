@@ -78,8 +78,8 @@ def test_disable_cuts_off_a_signed_in_browser_and_a_token_at_once(settings: Sett
     token = witness(settings, "token", "create", "mallory").stdout.strip()
     with TestClient(create_app(settings), base_url="https://testserver") as client:
         auth = {"Authorization": f"Bearer {token}"}
-        signed_in = client.post("/api/v1/session", json={"username": "mallory", "password": PASSWORD})
-        assert signed_in.status_code == 200
+        mallory = {"username": "mallory", "password": PASSWORD}
+        assert client.post("/api/v1/session", json=mallory).status_code == 200
         cookie = {"Cookie": f"ow_session={client.cookies['ow_session']}"}
         client.cookies.clear()
         for credentials in (auth, cookie):
@@ -93,16 +93,14 @@ def test_disable_cuts_off_a_signed_in_browser_and_a_token_at_once(settings: Sett
             assert client.get("/api/v1/cases", headers=credentials).status_code == 401
         page = client.get("/cases", headers=cookie, follow_redirects=False)
         assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
-        again = client.post("/api/v1/session", json={"username": "mallory", "password": PASSWORD})
-        assert again.status_code == 401
+        assert client.post("/api/v1/session", json=mallory).status_code == 401
         listing = witness(settings, "account", "list").stdout
         assert "disabled" in listing
 
         assert witness(settings, "account", "enable", "mallory").stdout.strip() == "enabled mallory"
         for credentials in (auth, cookie):  # enabling revives neither
             assert client.get("/api/v1/cases", headers=credentials).status_code == 401
-        back = client.post("/api/v1/session", json={"username": "mallory", "password": PASSWORD})
-        assert back.status_code == 200
+        assert client.post("/api/v1/session", json=mallory).status_code == 200
     twice = witness(settings, "account", "enable", "mallory", check=False)
     assert twice.returncode == 1 and "mallory is not disabled" in twice.stderr
     unknown = witness(settings, "account", "disable", "nobody", check=False)
