@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from openwitness.api.deps import ServicesDep, client_address, rate_limits, uploads_refused
 from openwitness.api.routes.log import get_checkpoint
@@ -215,7 +216,13 @@ async def submit_report(request: Request, services: ServicesDep) -> Response:
                 services, {}, {"files": f"the files add up to more than {limit:,} bytes"}
             ),
         )
-    form = await request.form(max_files=MAX_FILES, max_fields=100)
+    try:
+        form = await request.form(max_files=MAX_FILES, max_fields=100)
+    except HTTPException:  # more files or fields than any report has: a page, not JSON
+        errors = {"files": f"at most {MAX_FILES} files in one report"}
+        return _page(
+            request, "report.html", status_code=422, **_report_context(services, {}, errors)
+        )
     values: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     evidence = [v for v in form.getlist("evidence") if isinstance(v, str) and v]
     values["evidence_list"] = evidence  # files lodged by the page's own upload stay attached
