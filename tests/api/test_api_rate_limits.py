@@ -208,7 +208,8 @@ def test_a_refused_report_page_keeps_what_was_typed(services: Services) -> None:
 
 def test_a_mistyped_rate_is_refused_naming_its_setting(services: Services) -> None:
     settings = replace(services.settings, rates={**services.settings.rates, "reports": "twenty"})
-    with pytest.raises(InvalidRequestError, match="OPENWITNESS_RATE_REPORTS: 'twenty' is not a rate"):
+    named = "OPENWITNESS_RATE_REPORTS: 'twenty' is not a rate"
+    with pytest.raises(InvalidRequestError, match=named):
         create_app(settings)
 
 
