@@ -40,7 +40,9 @@ def pdf(number: int) -> bytes:
 
 @contextmanager
 def site(services: Services, **rates: str) -> Iterator[TestClient]:
-    settings = replace(services.settings, rates={**services.settings.rates, **rates})
+    settings = services.settings  # the defaults, unless a test narrows a budget
+    if rates:
+        settings = replace(settings, rates={**settings.rates, **rates})
     with TestClient(create_app(settings), base_url="https://testserver") as client:
         yield client
 
