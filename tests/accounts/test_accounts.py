@@ -185,3 +185,17 @@ def test_a_session_ends_12_hours_after_sign_in_however_busy(svc: Services) -> No
     clock.advance(minutes=15)
     with pytest.raises(AuthenticationFailed, match="session has ended"):
         svc.sessions.account(cookie)
+
+
+def test_shortened_timeouts_apply_to_sessions_already_open(svc: Services) -> None:
+    svc.accounts.create("alice", PASSWORD, "admin")
+    clock = Clock()
+    svc.sessions.clock = clock
+    cookie, _ = svc.sessions.sign_in("alice", PASSWORD)  # under the 12-hour default
+    svc.sessions.absolute = timedelta(hours=1)  # as after a restart with a shorter setting
+    for minutes in (20, 20, 19):
+        clock.advance(minutes=minutes)
+        assert svc.sessions.account(cookie).username == "alice"
+    clock.advance(minutes=1)  # an hour after signing in
+    with pytest.raises(AuthenticationFailed):
+        svc.sessions.account(cookie)

@@ -104,8 +104,10 @@ class Sessions:
         if row is None:
             raise ended
         current = self.clock()
-        expires = as_utc(row.expires_at) or current
-        seen = as_utc(row.last_seen_at) or as_utc(row.started_at) or current
+        started = as_utc(row.started_at) or current
+        # The stored end, or sooner if the absolute timeout has been shortened since.
+        expires = min(as_utc(row.expires_at) or current, started + self.absolute)
+        seen = as_utc(row.last_seen_at) or started
         if expires <= current or current - seen >= self.idle:
             self._end(WebSession.id == row.session_id)
             raise ended
