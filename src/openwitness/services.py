@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from openwitness.accounts.service import Accounts
 from openwitness.accounts.sessions import Sessions
@@ -64,7 +65,10 @@ def _build(settings: Settings, signer: Signer) -> Services:
     return Services(
         settings, db, log, vault, Forces(db), accounts, Officers(db), incidents, cases,
         Listings(db), Reports(cases, vault, log, settings.intake_organisation), Importers(db),
-        Sessions(db, accounts),
+        Sessions(
+            db, accounts, timedelta(minutes=settings.session_idle_minutes),
+            timedelta(hours=settings.session_absolute_hours),
+        ),
         ResumableUploads(settings.uploads_dir, vault, settings.partial_uploads_max_bytes),
     )  # fmt: skip
 

@@ -16,6 +16,7 @@ from schemathesis.checks import not_a_server_error
 
 from openwitness.api.app import create_app
 from openwitness.cases.forms import CaseForm
+from openwitness.core.config import DEFAULT_RATES
 from openwitness.ledger import merkle
 from openwitness.ledger.entry import parse_entry
 from openwitness.ledger.verify import file_sha256
@@ -106,7 +107,8 @@ def app(sqlite_services: Services) -> Iterator[FastAPI]:
     )
     sqlite_services.cases.add(case.to_new_case(), "setup", None, ENTITLED)
     # The public routes' rate limit would turn most fuzzed reports into 429s.
-    application = create_app(replace(sqlite_services.settings, public_rate_per_minute=10**6))
+    unlimited = dict.fromkeys(DEFAULT_RATES, f"{10**6} per minute")
+    application = create_app(replace(sqlite_services.settings, rates=unlimited))
     application.state.known_shas = shas
     application.state.token = accounts.create_token("fuzz-admin")
     yield application

@@ -63,7 +63,7 @@ def seed(services: Services) -> None:
 @pytest.fixture(scope="module")
 def casework_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("OPENWITNESS_PUBLIC_RATE_PER_MINUTE", "1000")  # these tests sign in often
+        env.setenv("OPENWITNESS_RATE_SIGN_IN", "1000 per minute")  # these tests sign in often
         with served(tmp_path_factory.mktemp("casework"), seed) as base:
             yield base
 

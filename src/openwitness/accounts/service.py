@@ -2,6 +2,9 @@
 
 Roles: ``admin`` (everything), ``caseworker`` (reads and edits the cases of their
 organisation, sees complainants' personal data), ``analyst`` (reads de-identified data only).
+
+A disabled account cannot sign in, and disabling it ends its browser sessions and revokes its
+tokens at once, so enabling it again brings none of them back.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from sqlalchemy import Connection, insert, select, update
 from openwitness.core.errors import InvalidRequestError, NotFoundError, OpenWitnessError
 from openwitness.storage.db import Database
 from openwitness.storage.models import Account as AccountRow
-from openwitness.storage.models import ApiToken, Organisation
+from openwitness.storage.models import ApiToken, Organisation, WebSession
 
 TOKEN_PREFIX = "owt_"  # noqa: S105 - a public marker that makes leaked tokens greppable
 MIN_PASSWORD_LENGTH = 12
@@ -47,6 +50,7 @@ class Account:
     username: str
     role: Role
     organisation_id: str | None
+    disabled: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,7 +62,7 @@ class Account:
 
 
 def account_from_row(row: Any) -> Account:
-    return Account(row.id, row.username, Role(row.role), row.organisation_id)
+    return Account(row.id, row.username, Role(row.role), row.organisation_id, bool(row.disabled))
 
 
 def _token_digest(token: str) -> str:
@@ -104,8 +108,7 @@ class Accounts:
         except ValueError:
             roles = ", ".join(r.value for r in Role)
             raise InvalidRequestError(f"role must be one of {roles}") from None
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidRequestError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        _check_password(password)
         if parsed_role is Role.CASEWORKER and organisation_id is None:
             raise InvalidRequestError("a caseworker account needs an organisation")
         password_hash = _hasher.hash(password)
@@ -148,9 +151,53 @@ class Accounts:
             _hasher.verify(row.password_hash if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             raise AuthenticationFailed("wrong username or password") from None
-        if row is None or row.disabled:
+        # No stored hash is of an empty password, but refuse it outright all the same.
+        if row is None or row.disabled or not password:
             raise AuthenticationFailed("wrong username or password")
         return account_from_row(row)
+
+    def disable(self, username: str) -> tuple[int, int]:
+        """Refuse the account from now on: its sessions end and its tokens are revoked at once.
+        Returns how many sessions ended and tokens were revoked."""
+        with self.db.write() as conn:
+            account_id = _account_id(conn, username)
+            conn.execute(
+                update(AccountRow).where(AccountRow.id == account_id).values(disabled=True)
+            )
+            sessions = _end_sessions(conn, account_id)
+            tokens = conn.execute(
+                update(ApiToken)
+                .where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            ).rowcount
+        return sessions, int(tokens)
+
+    def enable(self, username: str) -> bool:
+        """Let a disabled account sign in again; False if it was not disabled. Its old
+        sessions and tokens stay ended: it signs in afresh and needs new tokens."""
+        with self.db.write() as conn:
+            account_id = _account_id(conn, username)
+            changed = conn.execute(
+                update(AccountRow)
+                .where(AccountRow.id == account_id, AccountRow.disabled.is_(True))
+                .values(disabled=False)
+            ).rowcount
+        return bool(changed)
+
+    def set_password(self, username: str, password: str, keep_session: str | None = None) -> int:
+        """Change the password and end the account's sessions, except ``keep_session`` (the
+        SHA-256 of the one making the change, if any); returns how many ended. Its API tokens
+        are separate credentials and are kept (``revoke_tokens`` ends them)."""
+        _check_password(password)
+        password_hash = _hasher.hash(password)
+        with self.db.write() as conn:
+            account_id = _account_id(conn, username)
+            conn.execute(
+                update(AccountRow)
+                .where(AccountRow.id == account_id)
+                .values(password_hash=password_hash)
+            )
+            return _end_sessions(conn, account_id, keep_session)
 
     def create_token(self, username: str, label: str = "cli") -> str:
         """A new bearer token for the account; shown once, stored only as a hash."""
@@ -193,6 +240,26 @@ class Accounts:
         if row is None:
             raise AuthenticationFailed("invalid or revoked token")
         return account_from_row(row)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidRequestError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _account_id(conn: Connection, username: str) -> int:
+    found = conn.execute(select(AccountRow.id).where(AccountRow.username == username)).first()
+    if found is None:
+        raise NotFoundError(f"no account {username!r}")
+    return int(found.id)
+
+
+def _end_sessions(conn: Connection, account_id: int, keep: str | None = None) -> int:
+    """End the account's open browser sessions (but the one whose SHA-256 is ``keep``)."""
+    which = [WebSession.account_id == account_id, WebSession.ended_at.is_(None)]
+    if keep is not None:
+        which.append(WebSession.token_sha256 != keep)
+    return int(conn.execute(update(WebSession).where(*which).values(ended_at=_now())).rowcount)
 
 
 @functools.cache

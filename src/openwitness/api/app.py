@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 import openwitness
 from openwitness.api import errors
 from openwitness.api.body_limit import DEFAULT_LIMIT, BodyLimit
-from openwitness.api.deps import PublicRateLimit
+from openwitness.api.deps import RateLimits
 from openwitness.api.quota import UploadQuota
 from openwitness.api.routes import (
     allegations,
@@ -50,7 +50,9 @@ async def _sweep_uploads(services: Services) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app over an initialised installation (raises NotInitialisedError if not)."""
-    services = open_services(settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    rate_limits = RateLimits(settings.rates)  # a mistyped rate is refused before anything opens
+    services = open_services(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -73,10 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
-    app.state.public_rate_limit = PublicRateLimit(services.settings.public_rate_per_minute)
-    app.state.upload_quota = UploadQuota(
-        services.settings.upload_files_per_hour, services.settings.upload_bytes_per_day
-    )
+    app.state.rate_limits = rate_limits
+    app.state.upload_quota = UploadQuota(services.settings.upload_bytes_per_day)
     errors.install(app)
     app.include_router(evidence.router)
     app.include_router(log.router)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from limits import RateLimitItemPerMinute
+from limits import parse as parse_rate
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
@@ -15,6 +17,8 @@ from openwitness.accounts.service import Account, AuthenticationFailed, Role
 from openwitness.accounts.sessions import csrf_matches
 from openwitness.cases.access import Viewer
 from openwitness.cases.forms import MAX_ID
+from openwitness.core.config import DEFAULT_RATES
+from openwitness.core.errors import InvalidRequestError
 from openwitness.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `witness token create`.")
@@ -112,28 +116,124 @@ def viewer(account: Account) -> Viewer:
     return Viewer(account.username, account.role.value, account.organisation_id)
 
 
-class PublicRateLimit:
-    """Requests a client address may make a minute to the public report routes.
+class RateBudget:
+    """How many requests of one kind a key (a client address, a username) may make in a
+    moving window, e.g. "20 per 10 minutes".
 
     In memory, per server process: enough to slow a brute-force or flooding client on one
-    machine; a deployment behind a proxy must pass the client address through (uvicorn's
-    ``--forwarded-allow-ips``) or every client shares one budget.
+    machine. Behind a reverse proxy the client address is the proxy's unless ``witness serve``
+    is told to trust it (``--forwarded-allow-ips``); then uvicorn passes the real one through.
     """
 
-    def __init__(self, per_minute: int) -> None:
-        self._rate = RateLimitItemPerMinute(per_minute)
+    def __init__(self, name: str, rate: str) -> None:
+        try:
+            self.item = parse_rate(rate)
+        except ValueError:
+            raise InvalidRequestError(
+                f"OPENWITNESS_RATE_{name.upper()}: {rate!r} is not a rate such as "
+                "'20 per 10 minutes'"
+            ) from None
+        self.name = name
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    def check(self, client: str) -> None:
-        if not self._limiter.hit(self._rate, "public", client):
-            raise HTTPException(
-                status_code=429,
-                detail="too many requests from this address: try again in a minute",
-                headers={"Retry-After": "60"},
-            )
+    def hit(self, key: str, cost: int = 1) -> int | None:
+        """Count ``cost`` requests; None if they are within the budget, else the seconds to
+        wait before trying again (and nothing is counted)."""
+        if self._limiter.hit(self.item, self.name, key, cost=cost):
+            return None
+        return self.retry_after(key)
+
+    def refused(self, key: str) -> int | None:
+        """Like ``hit`` but counts nothing: whether the budget is already spent."""
+        return None if self._limiter.test(self.item, self.name, key) else self.retry_after(key)
+
+    def retry_after(self, key: str) -> int:
+        stats = self._limiter.get_window_stats(self.item, self.name, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    def clear(self, key: str) -> None:
+        self._limiter.clear(self.item, self.name, key)
 
 
-def public_rate_limit(request: Request) -> None:
-    """A dependency: counts this request against the client address's budget (429 beyond)."""
-    limit: PublicRateLimit = request.app.state.public_rate_limit
-    limit.check(request.client.host if request.client else "unknown")
+class RateLimits:
+    """The public budgets, kept apart so that lodging a report's files cannot use up the
+    report itself, nor a flood of follow-ups block signing in (settings: ``rates``)."""
+
+    def __init__(self, rates: dict[str, str]) -> None:
+        budgets = {**DEFAULT_RATES, **rates}
+        self.sign_in = RateBudget("sign_in", budgets["sign_in"])  # every attempt, per address
+        #: failed attempts per username from anywhere (cleared by a successful sign-in)
+        self.sign_in_account = RateBudget("sign_in_account", budgets["sign_in_account"])
+        self.reports = RateBudget("reports", budgets["reports"])
+        self.follow_up = RateBudget("follow_up", budgets["follow_up"])
+        self.uploads = RateBudget("uploads", budgets["uploads"])  # per file lodged
+
+
+def rate_limits(request: Request) -> RateLimits:
+    limits: RateLimits = request.app.state.rate_limits
+    return limits
+
+
+def client_address(request: Request) -> str:
+    """The connecting address (uvicorn sets it from X-Forwarded-For only for trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
+def wait_words(seconds: int) -> str:
+    """"30 seconds", "1 minute", "5 minutes": how long to wait, for a person to read."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def too_many(retry_after: int, what: str = "requests") -> HTTPException:
+    """The API's 429: JSON, with Retry-After."""
+    return HTTPException(
+        status_code=429,
+        detail=f"too many {what} from this address: try again in {wait_words(retry_after)}",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def report_rate_limit(request: Request) -> None:
+    """A dependency: a report submitted (429 beyond the address's budget)."""
+    if (wait := rate_limits(request).reports.hit(client_address(request))) is not None:
+        raise too_many(wait, "reports")
+
+
+def follow_up_rate_limit(request: Request) -> None:
+    """A dependency: a follow-up look-up (429 beyond the address's budget)."""
+    if (wait := rate_limits(request).follow_up.hit(client_address(request))) is not None:
+        raise too_many(wait, "follow-up look-ups")
+
+
+def upload_rate_limit(request: Request) -> None:
+    """A dependency (or a call) for every route that starts a public upload: counts one file
+    against the client address's uploads budget; beyond it, a 429 HTTPException with
+    Retry-After. A form that lodges several files at once counts them with ``uploads_refused``."""
+    if (wait := uploads_refused(request, 1)) is not None:
+        raise too_many(wait, "uploads")
+
+
+def uploads_refused(request: Request, files: int) -> int | None:
+    """Count ``files`` uploads: None if within the budget, else the seconds to wait."""
+    return rate_limits(request).uploads.hit(client_address(request), files) if files else None
+
+
+def sign_in_refused(request: Request, username: str) -> int | None:
+    """Count a sign-in attempt: None if it may go ahead, else the seconds to wait. Refused when
+    the address has tried too often, or the username has failed too often from anywhere."""
+    limits = rate_limits(request)
+    return limits.sign_in.hit(client_address(request)) or limits.sign_in_account.refused(
+        username
+    )
+
+
+def sign_in_result(request: Request, username: str, succeeded: bool) -> None:
+    """Record the outcome: a failure counts against the username, a success clears it."""
+    budget = rate_limits(request).sign_in_account
+    if succeeded:
+        budget.clear(username)
+    else:
+        budget.hit(username)

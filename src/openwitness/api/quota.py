@@ -1,25 +1,28 @@
-"""Anonymous uploads' budget per client address: files an hour and bytes a day.
+"""Anonymous uploads' bytes per client address and day.
 
 Every anonymous upload becomes a permanent entry in the public log and takes disk, so one
-address may not lodge without end. The budget is sized for real use (a report with dozens of
-photos and a few long videos goes through) and counted when an upload starts, on its declared
-size where it has one. In memory, per server process, like the other rate limits.
+address may not lodge without end: the uploads rate (``api.deps``) counts files, this counts
+their bytes, on the declared size where there is one. A fixed window, because a moving one
+keeps a timestamp per unit counted, here per byte. In memory, per server process, like the
+other budgets.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 from fastapi import Request
-from limits import RateLimitItemPerDay, RateLimitItemPerHour
+from limits import RateLimitItemPerDay
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 
+from openwitness.api.deps import client_address, wait_words
 from openwitness.core.errors import OpenWitnessError
 
 
 class QuotaExceeded(OpenWitnessError):
-    """This address has used its upload budget; ``retry_after`` says when it renews."""
+    """This address has sent its bytes for the day; ``retry_after`` says when it renews."""
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
@@ -27,37 +30,27 @@ class QuotaExceeded(OpenWitnessError):
 
 
 class UploadQuota:
-    def __init__(self, files_per_hour: int, bytes_per_day: int) -> None:
-        self._files = RateLimitItemPerHour(files_per_hour)
+    def __init__(self, bytes_per_day: int) -> None:
         self._bytes = RateLimitItemPerDay(bytes_per_day)
         self._limiter = FixedWindowRateLimiter(MemoryStorage())
 
-    def _retry_after(self, item: RateLimitItemPerHour | RateLimitItemPerDay, client: str) -> int:
-        stats = self._limiter.get_window_stats(item, "uploads", client)
-        return max(1, int(stats.reset_time - time.time()))
-
-    def charge(self, request: Request, files: int, size: int) -> None:
-        """Count an upload against the client's budget, or refuse it (nothing counted)."""
-        client = request.client.host if request.client else "unknown"
-        if not self._limiter.test(self._files, "uploads", client, cost=files):
+    def charge(self, request: Request, size: int) -> None:
+        """Count an upload's declared size, or refuse it (nothing counted)."""
+        client = client_address(request)
+        if not self._limiter.hit(self._bytes, "upload-bytes", client, cost=max(size, 1)):
+            stats = self._limiter.get_window_stats(self._bytes, "upload-bytes", client)
+            wait = max(1, math.ceil(stats.reset_time - time.time()))
             raise QuotaExceeded(
-                f"too many files from this address: at most {self._files.amount} an hour",
-                self._retry_after(self._files, client),
+                f"this address has sent its {self._bytes.amount:,} bytes of uploads for "
+                f"today: try again in {wait_words(wait)}",
+                wait,
             )
-        if not self._limiter.test(self._bytes, "uploads", client, cost=max(size, 1)):
-            raise QuotaExceeded(
-                f"this address has uploaded its {self._bytes.amount:,} bytes for today",
-                self._retry_after(self._bytes, client),
-            )
-        self._limiter.hit(self._files, "uploads", client, cost=files)
-        self._limiter.hit(self._bytes, "uploads", client, cost=max(size, 1))
 
     def add_bytes(self, request: Request, size: int) -> None:
-        """Count bytes an upload of undeclared length turned out to have (the next upload
-        from the client is refused once the day's bytes are spent)."""
-        client = request.client.host if request.client else "unknown"
+        """Count the bytes an upload of undeclared length turned out to have (the next upload
+        from the address is refused once the day's bytes are spent)."""
         if size > 0:
-            self._limiter.hit(self._bytes, "uploads", client, cost=size)
+            self._limiter.hit(self._bytes, "upload-bytes", client_address(request), cost=size)
 
 
 def upload_quota(request: Request) -> UploadQuota:

@@ -10,7 +10,9 @@ from rich.table import Table
 
 from openwitness.cli.common import console, fail, services
 
-account_app = typer.Typer(help="Create and list accounts.", no_args_is_help=True)
+account_app = typer.Typer(
+    help="Create, list, disable and enable accounts; change passwords.", no_args_is_help=True
+)
 org_app = typer.Typer(help="Organisations that work cases together.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (Authorization: Bearer).", no_args_is_help=True)
 
@@ -26,20 +28,29 @@ def add_org(
     console.print(f"added organisation {org_id}", highlight=False)
 
 
+PasswordStdin = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from standard input (one line)."),
+]
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A password from standard input or a hidden prompt asked twice; never from argv, where
+    other users could read it in the process list and it would stay in shell history."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @account_app.command("create")
 def create(
     username: Annotated[str, typer.Argument(help="Login name.")],
     role: Annotated[str, typer.Option(help="admin, caseworker or analyst.")],
     org: Annotated[str | None, typer.Option(help="Organisation id (caseworkers need one).")] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an account; the password is asked for (never given as an argument)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with services() as svc:
         account = svc.accounts.create(username, password, role, org)
     console.print(f"created {account.role.value} account {account.username}", highlight=False)
@@ -47,13 +58,51 @@ def create(
 
 @account_app.command("list")
 def list_accounts() -> None:
-    """List accounts with their roles and organisations."""
+    """List accounts with their roles, organisations and whether they are disabled."""
     with services() as svc:
         accounts = svc.accounts.list()
-    table = Table("username", "role", "organisation")
+    table = Table("username", "role", "organisation", "status")
     for account in accounts:
-        table.add_row(account.username, account.role.value, account.organisation_id or "")
+        status = "disabled" if account.disabled else "active"
+        table.add_row(account.username, account.role.value, account.organisation_id or "", status)
     console.print(table)
+
+
+@account_app.command("disable")
+def disable(username: Annotated[str, typer.Argument(help="The account to cut off.")]) -> None:
+    """Disable an account: it cannot sign in, and its browser sessions and API tokens stop
+    working at once (enabling it again does not bring them back)."""
+    with services() as svc:
+        sessions, tokens = svc.accounts.disable(username)
+    console.print(
+        f"disabled {username}: ended {sessions} session(s), revoked {tokens} token(s)",
+        highlight=False,
+    )
+
+
+@account_app.command("enable")
+def enable(username: Annotated[str, typer.Argument(help="The account to let back in.")]) -> None:
+    """Let a disabled account sign in again (it needs new API tokens)."""
+    with services() as svc:
+        changed = svc.accounts.enable(username)
+    if not changed:
+        fail(f"{username} is not disabled")
+    console.print(f"enabled {username}", highlight=False)
+
+
+@account_app.command("password")
+def change_password(
+    username: Annotated[str, typer.Argument(help="Whose password to change.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set a new password (asked for twice, hidden; never given as an argument). The
+    account's browser sessions end; its API tokens are kept (see `witness token revoke`)."""
+    password = _read_password(password_stdin)
+    with services() as svc:
+        ended = svc.accounts.set_password(username, password)
+    console.print(
+        f"changed the password of {username}; ended {ended} session(s)", highlight=False
+    )
 
 
 @token_app.command("create")

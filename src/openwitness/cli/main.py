@@ -86,6 +86,15 @@ def serve(
             "installation is not touched.",
         ),
     ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Addresses of reverse proxies whose X-Forwarded-For names the client "
+            "(comma-separated IPs or networks, '*' for any). By default none is believed: "
+            "rate limits count the connecting address. Default: OPENWITNESS_FORWARDED_ALLOW_IPS.",
+        ),
+    ] = None,
 ) -> None:
     """Run the web app and the API (initialising the data folder on first use)."""
     import uvicorn
@@ -140,6 +149,17 @@ def serve(
     # What start-up made (modules, the app, its services) lives as long as the process: frozen,
     # the collector's full passes no longer walk it (they showed as ~50 ms stalls in bench/).
     gc.freeze()
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise, so any local
+    # process could pick the address rate limits count: only named proxies are believed.
+    proxies = (
+        settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
+    ).strip()
     uvicorn.run(
-        application, host=host, port=port, log_level="info", log_config=uvicorn_log_config()
+        application,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )

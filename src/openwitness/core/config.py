@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024**3
 GIB = 1024**3
+#: How many of each kind of public request one client address may make, in the notation of the
+#: ``limits`` library ("COUNT per N minutes"); set each with OPENWITNESS_RATE_<NAME>.
+DEFAULT_RATES = {
+    "sign_in": "30 per 10 minutes",  # sign-in attempts from one address
+    "sign_in_account": "10 per 10 minutes",  # failed sign-ins to one username, from anywhere
+    "reports": "20 per 10 minutes",
+    "follow_up": "20 per 10 minutes",
+    "uploads": "60 per 10 minutes",  # files lodged: a report with 20 files and retries
+}
 
 
 def _default_home() -> Path:
@@ -27,10 +36,16 @@ class Settings:
     personal_data_key: str | None = None
     #: the organisation that receives reports made through the public form (None: admins triage)
     intake_organisation: str | None = None
-    #: reports and follow-up look-ups one client address may make a minute
-    public_rate_per_minute: int = 10
-    #: anonymous uploads one client address may start an hour, and bytes it may send a day
-    upload_files_per_hour: int = 100
+    #: the public budgets, DEFAULT_RATES overridden by OPENWITNESS_RATE_<NAME>
+    rates: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    #: a signed-in browser's session ends after this long without a request ...
+    session_idle_minutes: int = 30
+    #: ... and this long after signing in, however busy
+    session_absolute_hours: int = 12
+    #: addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, as
+    #: uvicorn's --forwarded-allow-ips); empty: none, the connecting address is the client
+    forwarded_allow_ips: str = ""
+    #: bytes of anonymous uploads one client address may send a day (files: the uploads rate)
     upload_bytes_per_day: int = 20 * GIB
     #: disk that unfinished resumable uploads may take in all (their declared sizes)
     partial_uploads_max_bytes: int = 16 * GIB
@@ -40,29 +55,26 @@ class Settings:
         home = Path(os.environ.get("OPENWITNESS_HOME") or _default_home()).expanduser()
         url = os.environ.get("OPENWITNESS_DATABASE_URL") or f"sqlite:///{home / 'openwitness.db'}"
         limit = os.environ.get("OPENWITNESS_MAX_UPLOAD_BYTES")
-        rate = os.environ.get("OPENWITNESS_PUBLIC_RATE_PER_MINUTE")
-        defaults = cls(home, url)
-
-        def number(name: str, default: int) -> int:
-            value = os.environ.get(name)
-            return int(value) if value else default
-
+        rates = {
+            name: os.environ.get(f"OPENWITNESS_RATE_{name.upper()}") or default
+            for name, default in DEFAULT_RATES.items()
+        }
+        idle = os.environ.get("OPENWITNESS_SESSION_IDLE_MINUTES")
+        absolute = os.environ.get("OPENWITNESS_SESSION_ABSOLUTE_HOURS")
+        daily = os.environ.get("OPENWITNESS_UPLOAD_BYTES_PER_DAY")
+        partial = os.environ.get("OPENWITNESS_PARTIAL_UPLOADS_MAX_BYTES")
         return cls(
             home=home,
             database_url=url,
             max_upload_bytes=int(limit) if limit else DEFAULT_MAX_UPLOAD_BYTES,
             personal_data_key=os.environ.get("OPENWITNESS_PERSONAL_DATA_KEY") or None,
             intake_organisation=os.environ.get("OPENWITNESS_INTAKE_ORG") or None,
-            public_rate_per_minute=int(rate) if rate else 10,
-            upload_files_per_hour=number(
-                "OPENWITNESS_UPLOAD_FILES_PER_HOUR", defaults.upload_files_per_hour
-            ),
-            upload_bytes_per_day=number(
-                "OPENWITNESS_UPLOAD_BYTES_PER_DAY", defaults.upload_bytes_per_day
-            ),
-            partial_uploads_max_bytes=number(
-                "OPENWITNESS_PARTIAL_UPLOADS_MAX_BYTES", defaults.partial_uploads_max_bytes
-            ),
+            rates=rates,
+            session_idle_minutes=int(idle) if idle else 30,
+            session_absolute_hours=int(absolute) if absolute else 12,
+            forwarded_allow_ips=os.environ.get("OPENWITNESS_FORWARDED_ALLOW_IPS", "").strip(),
+            upload_bytes_per_day=int(daily) if daily else 20 * GIB,
+            partial_uploads_max_bytes=int(partial) if partial else 16 * GIB,
         )
 
     @property

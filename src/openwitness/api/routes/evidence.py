@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from openwitness.api.deps import OptionalAccount, ServicesDep
+from openwitness.api.deps import OptionalAccount, ServicesDep, upload_rate_limit
 from openwitness.api.quota import upload_quota
 from openwitness.api.threads import entered_in_thread
 from openwitness.evidence.service import FileTooLarge, IngestResult
@@ -29,6 +29,7 @@ _UPLOAD_BODY: dict[str, Any] = {
         "400": {"description": "Empty file."},
         "413": {"description": "Larger than the configured limit."},
         "415": {"description": "Not a video, image, audio recording or PDF."},
+        "429": {"description": "Too many uploads from this address; see Retry-After."},
     },
 }
 
@@ -42,7 +43,9 @@ def _body(result: IngestResult, claim: str) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, openapi_extra=_UPLOAD_BODY)
+@router.post(
+    "", status_code=201, openapi_extra=_UPLOAD_BODY, dependencies=[Depends(upload_rate_limit)]
+)
 async def upload_evidence(
     request: Request, services: ServicesDep, account: OptionalAccount
 ) -> JSONResponse:
@@ -59,7 +62,7 @@ async def upload_evidence(
     if size > vault.max_upload_bytes:
         raise FileTooLarge(f"file is larger than the limit of {vault.max_upload_bytes:,} bytes")
     if account is None:  # anonymous: a permanent log entry each, so under a budget
-        upload_quota(request).charge(request, files=1, size=size)
+        upload_quota(request).charge(request, size)
     async with entered_in_thread(vault.upload()) as staged:
         async for chunk in request.stream():
             await run_in_threadpool(vault.write, staged, chunk)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from openwitness.accounts.sessions import SESSION_HOURS, csrf_token
+from openwitness.accounts.service import AuthenticationFailed
+from openwitness.accounts.sessions import csrf_token
 from openwitness.api.deps import (
     CSRF_HEADER,
     SESSION_COOKIE,
     Reader,
     ServicesDep,
-    public_rate_limit,
+    sign_in_refused,
+    sign_in_result,
+    too_many,
 )
 
 router = APIRouter(prefix="/api/v1/session", tags=["session"])
@@ -24,15 +27,26 @@ class SignIn(BaseModel):
     password: str = Field(max_length=1024)
 
 
-@router.post("", dependencies=[Depends(public_rate_limit)])
-def sign_in(body: SignIn, services: ServicesDep, response: Response) -> dict[str, Any]:
+@router.post("")
+def sign_in(
+    body: SignIn, request: Request, services: ServicesDep, response: Response
+) -> dict[str, Any]:
     """Check the password and set the session cookie (HttpOnly, Secure, SameSite=Strict).
-    The answer holds the CSRF token to send in X-CSRF-Token with every change."""
-    token, account = services.sessions.sign_in(body.username, body.password)
+    The answer holds the CSRF token to send in X-CSRF-Token with every change.
+
+    Attempts are limited per client address, and failures per username (429)."""
+    if (wait := sign_in_refused(request, body.username)) is not None:
+        raise too_many(wait, "sign-in attempts")
+    try:
+        token, account = services.sessions.sign_in(body.username, body.password)
+    except AuthenticationFailed:
+        sign_in_result(request, body.username, succeeded=False)
+        raise
+    sign_in_result(request, body.username, succeeded=True)
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=SESSION_HOURS * 3600,
+        max_age=services.sessions.max_age,
         httponly=True,
         secure=True,
         samesite="strict",

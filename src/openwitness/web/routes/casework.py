@@ -22,8 +22,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from openwitness.accounts.service import Account, AuthenticationFailed, Role
-from openwitness.accounts.sessions import SESSION_HOURS, csrf_matches, csrf_token
-from openwitness.api.deps import SESSION_COOKIE, IdPath, ServicesDep, public_rate_limit, viewer
+from openwitness.accounts.sessions import csrf_matches, csrf_token
+from openwitness.api.deps import (
+    SESSION_COOKIE,
+    IdPath,
+    ServicesDep,
+    sign_in_refused,
+    sign_in_result,
+    viewer,
+)
 from openwitness.api.routes.imports import MAX_CSV_BYTES
 from openwitness.cases.forms import AllegationForm, OutcomeForm
 from openwitness.cases.listing import Filters
@@ -32,6 +39,7 @@ from openwitness.cases.taxonomy import taxonomy
 from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
 from openwitness.evidence.service import FileTooLarge
 from openwitness.web.fields import field_errors
+from openwitness.web.ratelimit import limited, try_again_in
 from openwitness.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -112,7 +120,7 @@ def _editor(account: Account) -> None:
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str = "/cases") -> HTMLResponse:
-    return _page(request, None, "sign_in.html", next=_local(next), error=None)
+    return _page(request, None, "sign_in.html", next=_local(next), error=None, username="")
 
 
 def _local(target: str) -> str:
@@ -120,21 +128,31 @@ def _local(target: str) -> str:
     return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/cases"
 
 
-@router.post("/sign-in", dependencies=[Depends(public_rate_limit)])
+@router.post("/sign-in")
 async def sign_in(request: Request, services: ServicesDep) -> Response:
+    """Attempts are limited per address, and failures per username: beyond either, the page
+    comes back with the username kept and says when to try again (429, Retry-After)."""
     form = await request.form(max_files=0, max_fields=5)
-    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    username, password = str(form.get("username", ""))[:64], str(form.get("password", ""))
     target = _local(str(form.get("next", "/cases")))
+    if (wait := sign_in_refused(request, username)) is not None:
+        page = _page(
+            request, None, "sign_in.html", status_code=429, next=target, username=username,
+            error=try_again_in(wait, "attempts to sign in"),
+        )  # fmt: skip
+        return limited(page, wait)
     try:
-        token, _account = services.sessions.sign_in(username[:64], password[:1024])
+        token, _account = services.sessions.sign_in(username, password[:1024])
     except AuthenticationFailed:
+        sign_in_result(request, username, succeeded=False)
         return _page(
-            request, None, "sign_in.html", status_code=401, next=target,
+            request, None, "sign_in.html", status_code=401, next=target, username=username,
             error="That username and password do not match an account.",
         )  # fmt: skip
+    sign_in_result(request, username, succeeded=True)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600,
+        SESSION_COOKIE, token, max_age=services.sessions.max_age,
         httponly=True, secure=True, samesite="strict", path="/",
     )  # fmt: skip
     return response

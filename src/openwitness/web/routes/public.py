@@ -1,8 +1,8 @@
 """The public pages: home, report an encounter, its receipt, verify a receipt, the log, rights.
 
-No account is needed for any of them. Reporting is rate-limited per client address like the
-API's ``/api/v1/reports``, and goes through the same services: evidence into the vault and log,
-the report into cases.
+No account is needed for any of them. Reports, follow-up look-ups and attached files are
+rate-limited per client address with the API's budgets, and go through the same services:
+evidence into the vault and log, the report into cases. A refused form comes back as typed.
 """
 
 from __future__ import annotations
@@ -11,19 +11,21 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
-from openwitness.api.deps import ServicesDep, public_rate_limit
+from openwitness.api.deps import ServicesDep, client_address, rate_limits, uploads_refused
 from openwitness.api.routes.log import get_checkpoint
 from openwitness.cases.forms import PersonForm, ReportForm
 from openwitness.cases.incidents import ENCOUNTER_TYPES
 from openwitness.core.errors import OpenWitnessError
 from openwitness.services import Services
 from openwitness.web.fields import field_errors
+from openwitness.web.ratelimit import limited, try_again_in
 from openwitness.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -71,24 +73,29 @@ def verify_page(request: Request, services: ServicesDep) -> HTMLResponse:
 
 @router.get("/follow-up", response_class=HTMLResponse)
 def follow_up_page(request: Request) -> HTMLResponse:
-    return _page(request, "follow_up.html", report=None, error=None)
+    return _page(request, "follow_up.html", report=None, error=None, token="")
 
 
-@router.post("/follow-up", response_class=HTMLResponse, dependencies=[Depends(public_rate_limit)])
+@router.post("/follow-up", response_class=HTMLResponse)
 async def follow_up(request: Request, services: ServicesDep) -> HTMLResponse:
     """The token comes in the form body, so it stays out of URLs, history and access logs."""
     form = await request.form(max_files=0, max_fields=3)
     token = str(form.get("token", "")).strip()[:100]
+    if (wait := rate_limits(request).follow_up.hit(client_address(request))) is not None:
+        return limited(_page(
+            request, "follow_up.html", status_code=429, report=None, token=token,
+            error=try_again_in(wait, "look-ups"),
+        ), wait)  # fmt: skip
     try:
         report = services.reports.follow_up(token) if token else None
     except OpenWitnessError:
         report = None
     if report is None:
         return _page(
-            request, "follow_up.html", status_code=404, report=None,
+            request, "follow_up.html", status_code=404, report=None, token=token,
             error="No report has this token. Check it and try again.",
         )  # fmt: skip
-    return _page(request, "follow_up.html", report=report, error=None)
+    return _page(request, "follow_up.html", report=report, error=None, token="")
 
 
 def _report_context(
@@ -163,9 +170,25 @@ class ReportFormError(Exception):
         self.errors = errors
 
 
+def _attached(form: FormData) -> list[UploadFile]:
+    return [v for v in form.getlist("files") if isinstance(v, UploadFile) and v.filename]
+
+
+def _rate_limited(request: Request, form: FormData) -> tuple[int, str] | None:
+    """Count the report, and each file attached to it, against the address's budgets; if one is
+    spent, the seconds to wait and what to tell the person (what they wrote is kept)."""
+    attached = len(_attached(form))
+    again = " You will need to choose your files again." if attached else ""
+    if (wait := rate_limits(request).reports.hit(client_address(request))) is not None:
+        return wait, try_again_in(wait, "reports") + " What you wrote is kept below." + again
+    if (wait := uploads_refused(request, attached)) is not None:
+        return wait, try_again_in(wait, "files sent") + " What you wrote is kept below." + again
+    return None
+
+
 async def _lodge_files(services: Services, form: FormData) -> list[tuple[str, str]]:
     """Store each attached file through the vault and log; returns their sha256 and claim."""
-    files = [v for v in form.getlist("files") if isinstance(v, UploadFile) and v.filename]
+    files = _attached(form)
     if len(files) > MAX_FILES:
         raise ReportFormError({"files": f"at most {MAX_FILES} files in one report"})
     lodged = []
@@ -179,7 +202,7 @@ async def _lodge_files(services: Services, form: FormData) -> list[tuple[str, st
     return lodged
 
 
-@router.post("/report", response_class=HTMLResponse, dependencies=[Depends(public_rate_limit)])
+@router.post("/report", response_class=HTMLResponse)
 async def submit_report(request: Request, services: ServicesDep) -> Response:
     """The form, posted: files attached (no JavaScript) or already lodged by the page's own
     resumable upload and named by sha256 in ``evidence`` fields."""
@@ -194,12 +217,25 @@ async def submit_report(request: Request, services: ServicesDep) -> Response:
                 services, {}, {"files": f"the files add up to more than {limit:,} bytes"}
             ),
         )
-    form = await request.form(max_files=MAX_FILES, max_fields=150)
+    try:
+        form = await request.form(max_files=MAX_FILES, max_fields=150)
+    except HTTPException:  # more files or fields than any report has: a page, not JSON
+        errors = {"files": f"at most {MAX_FILES} files in one report"}
+        return _page(
+            request, "report.html", status_code=422, **_report_context(services, {}, errors)
+        )
     values: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     evidence = [v for v in form.getlist("evidence") if isinstance(v, str) and v]
     claims = [v for v in form.getlist("evidence_claim") if isinstance(v, str) and v]
     values["evidence_list"] = evidence  # files lodged by the page's own upload stay attached
     values["claim_list"] = claims
+    if (refused := _rate_limited(request, form)) is not None:
+        wait, message = refused
+        page = _page(
+            request, "report.html", status_code=429,
+            **_report_context(services, values, {"form": message}),
+        )  # fmt: skip
+        return limited(page, wait)
     try:
         _report_form(form, evidence)  # refuse a bad form before its files enter the log
         attached = await _lodge_files(services, form)

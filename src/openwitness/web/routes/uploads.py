@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from openwitness.api.deps import upload_rate_limit
 from openwitness.api.quota import QuotaExceeded, upload_quota
 from openwitness.api.threads import entered_in_thread
 from openwitness.core.errors import InvalidRequestError, NotFoundError, OpenWitnessError
@@ -119,7 +120,10 @@ def uploads_router(store: ResumableUploads) -> APIRouter:
                 raise InvalidRequestError("Upload-Length must be given: a whole number of bytes")
             length = int(upload_length or 0)
             sha256 = _declared_sha256(upload_metadata)
-            upload_quota(request).charge(request, files=1, size=min(length, store.max_bytes))
+            if length > store.max_bytes:
+                raise FileTooLarge(f"file is larger than the limit of {store.max_bytes:,} bytes")
+            upload_rate_limit(request)  # a file started (HTTPException 429 beyond the budget)
+            upload_quota(request).charge(request, length)
             upload_id = await run_in_threadpool(store.create, length, sha256)
         except OpenWitnessError as error:
             return _error(error)
