@@ -81,7 +81,7 @@ def test_the_report_page_refuses_a_chunked_body_past_its_limit_with_a_page(
     )
     assert refused.status_code == 413
     assert refused.headers["content-type"].startswith("text/html")
-    assert "too large" in refused.text.lower()
+    assert "the files add up to more than" in refused.text  # the form, with the reason
 
 
 @pytest.mark.parametrize(

@@ -50,10 +50,12 @@ def site(services: Services, **rates: str) -> Iterator[TestClient]:
 def tus_upload(client: TestClient, data: bytes) -> httpx.Response:
     """What the report page's script does for each file: create a resumable upload, send it."""
     name = base64.b64encode(b"photo.pdf").decode()
+    sha = base64.b64encode(hashlib.sha256(data).hexdigest().encode()).decode()
     created = client.post(
         "/uploads/",
-        headers={**TUS, "Upload-Length": str(len(data)), "Upload-Metadata": f"filename {name}"},
-    )
+        headers={**TUS, "Upload-Length": str(len(data)),
+                 "Upload-Metadata": f"filename {name},sha256 {sha}"},
+    )  # fmt: skip
     if created.status_code != 201:
         return created
     headers = {**TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
@@ -71,13 +73,14 @@ def retry_after(response: httpx.Response) -> int:
 def test_a_report_with_20_files_goes_through(services: Services) -> None:
     """The page's own path: 20 resumable uploads, then the form naming them by SHA-256."""
     with site(services) as client:
-        shas = []
+        shas, claims = [], []
         for number in range(20):
             sent = tus_upload(client, pdf(number))
             assert sent.status_code == 204, f"file {number + 1}: {sent.status_code} {sent.text}"
             shas.append(hashlib.sha256(pdf(number)).hexdigest())
+            claims.append(str(sent.url).rsplit("/", 1)[1])  # the upload's id is its claim
             assert client.get(f"/api/v1/evidence/{shas[-1]}/receipt").status_code == 200
-        made = client.post("/report", data={**FORM, "evidence": shas})
+        made = client.post("/report", data={**FORM, "evidence": shas, "evidence_claim": claims})
         assert made.status_code == 201, made.text
         assert all(sha in made.text for sha in shas)
 

@@ -207,22 +207,15 @@ async def submit_report(request: Request, services: ServicesDep) -> Response:
     """The form, posted: files attached (no JavaScript) or already lodged by the page's own
     resumable upload and named by sha256 in ``evidence`` fields."""
     limit = services.vault.max_upload_bytes * MAX_FILES
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return _page(
-            request,
-            "report.html",
-            status_code=413,
-            **_report_context(
-                services, {}, {"files": f"the files add up to more than {limit:,} bytes"}
-            ),
-        )
-    try:
+    try:  # the body is bounded as it streams (api.body_limit): 413 past the limit
         form = await request.form(max_files=MAX_FILES, max_fields=150)
-    except HTTPException:  # more files or fields than any report has: a page, not JSON
+    except HTTPException as error:  # too large, or more files or fields than any report has
+        status = 413 if error.status_code == 413 else 422
         errors = {"files": f"at most {MAX_FILES} files in one report"}
+        if status == 413:
+            errors = {"files": f"the files add up to more than {limit:,} bytes"}
         return _page(
-            request, "report.html", status_code=422, **_report_context(services, {}, errors)
+            request, "report.html", status_code=status, **_report_context(services, {}, errors)
         )
     values: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     evidence = [v for v in form.getlist("evidence") if isinstance(v, str) and v]
