@@ -80,7 +80,7 @@ def test_a_report_resumes_after_a_dropped_connection_and_its_receipt_verifies_in
     page.fill("#narrative", "Searched without grounds; he said nobody would believe me.")
     page.check("#kind-anonymous")
     page.click("#send-report")
-    page.wait_for_url(site + "/report", wait_until="load")
+    page.wait_for_url(site + "/report/receipt", wait_until="load")
     page.locator("h1", has_text="Your report has been received").wait_for(timeout=60_000)
 
     # Resumed, not restarted: after the drop the browser asked the server for its offset (HEAD)
@@ -104,6 +104,9 @@ def test_a_report_resumes_after_a_dropped_connection_and_its_receipt_verifies_in
     assert page.locator("#browser-mismatch").is_hidden()
     token = page.locator("#follow-up-token").text_content() or ""
     case = page.locator("#case-number").text_content()
+    page.reload()  # a reload shows the same receipt: the report is not sent again
+    assert page.locator("#case-number").text_content() == case
+    assert page.locator("#follow-up-token").text_content() == token
 
     # The receipt file, downloaded from the page, verifies offline here and in the browser.
     video_sha = next(s for s, p in expected.items() if p == video)

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -26,6 +26,7 @@ from openwitness.core.errors import OpenWitnessError
 from openwitness.services import Services
 from openwitness.web.fields import field_errors
 from openwitness.web.ratelimit import limited, try_again_in
+from openwitness.web.submissions import PENDING, OneTimeKeys, new_key
 from openwitness.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -108,12 +109,19 @@ def _report_context(
         "values": values,
         "errors": errors,
         "max_bytes": services.vault.max_upload_bytes,
+        "submission": values.get("submission") or new_key(),
     }
 
 
 @router.get("/report", response_class=HTMLResponse)
 def report_page(request: Request, services: ServicesDep) -> HTMLResponse:
     return _page(request, "report.html", **_report_context(services, {}, {}))
+
+
+RECEIPT_COOKIE = "ow_receipt"
+#: reports sent in the last hour by their form's one-time key: a form sent twice (a retry on a
+#: bad connection, a double tap) gives the first report's receipt instead of a second report
+SUBMITTED = OneTimeKeys(ttl_seconds=3600)
 
 
 def _when(value: str) -> datetime | str:
@@ -186,7 +194,7 @@ def _rate_limited(request: Request, form: FormData) -> tuple[int, str] | None:
     return None
 
 
-async def _lodge_files(services: Services, form: FormData) -> list[tuple[str, str]]:
+def _lodge_files(services: Services, form: FormData) -> list[tuple[str, str]]:
     """Store each attached file through the vault and log; returns their sha256 and claim."""
     files = _attached(form)
     if len(files) > MAX_FILES:
@@ -194,18 +202,19 @@ async def _lodge_files(services: Services, form: FormData) -> list[tuple[str, st
     lodged = []
     for upload in files:
         try:
-            result = await run_in_threadpool(services.vault.ingest_stream, upload.file)
+            result = services.vault.ingest_stream(upload.file)
         except OpenWitnessError as error:
             raise ReportFormError({"files": f"{upload.filename}: {error}"}) from error
         sha256 = result.record.sha256
-        lodged.append((sha256, await run_in_threadpool(services.vault.claim, sha256)))
+        lodged.append((sha256, services.vault.claim(sha256)))
     return lodged
 
 
 @router.post("/report", response_class=HTMLResponse)
 async def submit_report(request: Request, services: ServicesDep) -> Response:
     """The form, posted: files attached (no JavaScript) or already lodged by the page's own
-    resumable upload and named by sha256 in ``evidence`` fields."""
+    resumable upload and named by sha256 in ``evidence`` fields. Only reading the body is
+    done here; the rest (the vault, the database) runs off the event loop."""
     limit = services.vault.max_upload_bytes * MAX_FILES
     try:  # the body is bounded as it streams (api.body_limit): 413 past the limit
         form = await request.form(max_files=MAX_FILES, max_fields=150)
@@ -214,14 +223,40 @@ async def submit_report(request: Request, services: ServicesDep) -> Response:
         errors = {"files": f"at most {MAX_FILES} files in one report"}
         if status == 413:
             errors = {"files": f"the files add up to more than {limit:,} bytes"}
-        return _page(
-            request, "report.html", status_code=status, **_report_context(services, {}, errors)
-        )
+        context = await run_in_threadpool(_report_context, services, {}, errors)
+        return _page(request, "report.html", status_code=status, **context)
+    try:
+        return await run_in_threadpool(_submit_report, request, services, form)
+    finally:
+        await form.close()
+
+
+def _submit_report(request: Request, services: Services, form: FormData) -> Response:
     values: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     evidence = [v for v in form.getlist("evidence") if isinstance(v, str) and v]
     claims = [v for v in form.getlist("evidence_claim") if isinstance(v, str) and v]
     values["evidence_list"] = evidence  # files lodged by the page's own upload stay attached
     values["claim_list"] = claims
+    sent = str(form.get("submission", ""))
+    submission = SUBMITTED.begin(sent)
+    if submission is None:  # sent twice: the first one's receipt, not a second report
+        return _to_receipt(request, sent)
+    values["submission"] = submission
+    try:
+        return _submit_once(request, services, form, submission, values)
+    finally:
+        if SUBMITTED.get(submission) is PENDING:
+            SUBMITTED.abandon(submission)
+
+
+def _submit_once(
+    request: Request,
+    services: Services,
+    form: FormData,
+    submission: str,
+    values: dict[str, Any],
+) -> Response:
+    evidence, claims = list(values["evidence_list"]), list(values["claim_list"])
     if (refused := _rate_limited(request, form)) is not None:
         wait, message = refused
         page = _page(
@@ -231,27 +266,49 @@ async def submit_report(request: Request, services: ServicesDep) -> Response:
         return limited(page, wait)
     try:
         _report_form(form, evidence)  # refuse a bad form before its files enter the log
-        attached = await _lodge_files(services, form)
+        attached = _lodge_files(services, form)
         evidence += [sha for sha, _ in attached]  # lodged now: kept if the report is refused
         claims += [claim for _, claim in attached]
         report = _report_form(form, evidence)
-        case, token, receipt = await run_in_threadpool(
-            services.reports.submit, report.to_new_case(), tuple(claims)
-        )
+        case, token, receipt = services.reports.submit(report.to_new_case(), tuple(claims))
     except ReportFormError as error:
         errors = error.errors
     except (ValidationError, OpenWitnessError) as error:
         errors = field_errors(error)
     else:
-        return _page(
-            request,
-            "receipt.html",
-            status_code=201,
-            case=case.id,
-            token=token,
-            receipt=receipt,
-            log=_log_facts(services),
-        )
+        SUBMITTED.finish(submission, {"case": case.id, "token": token, "receipt": receipt})
+        return _to_receipt(request, submission)
     return _page(
         request, "report.html", status_code=422, **_report_context(services, values, errors)
     )
+
+
+def _to_receipt(request: Request, submission: str) -> Response:
+    """Post/redirect/get: the receipt is its own page, so reloading it sends nothing again.
+    Its key travels in a cookie, not the address, which a shared phone's history keeps; Secure
+    whenever the site is served over HTTPS (a plain-HTTP site must still show the receipt)."""
+    response = RedirectResponse("/report/receipt", status_code=303)
+    response.set_cookie(
+        RECEIPT_COOKIE, submission, max_age=int(SUBMITTED.ttl_seconds), path="/report",
+        secure=request.url.scheme == "https", httponly=True, samesite="strict",
+    )  # fmt: skip
+    return response
+
+
+@router.get("/report/receipt", response_class=HTMLResponse)
+def report_receipt(request: Request, services: ServicesDep) -> Response:
+    done = SUBMITTED.get(request.cookies.get(RECEIPT_COOKIE, ""))
+    if done is PENDING:
+        return _page(
+            request, "error.html", status_code=202, status=202,
+            message="your report is still being saved: reload this page in a moment",
+        )  # fmt: skip
+    if done is None:
+        return _page(
+            request, "error.html", status_code=404,
+            status=404, message="this receipt is no longer here: your report was kept, and the "
+            "follow-up page answers with your token",
+        )  # fmt: skip
+    page = _page(request, "receipt.html", log=_log_facts(services), **done)
+    page.headers["Cache-Control"] = "no-store"  # it holds the follow-up token
+    return page
