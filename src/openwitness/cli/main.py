@@ -68,7 +68,10 @@ def _initialise(origin: str | None) -> None:
 def init(
     origin: Annotated[
         str | None,
-        typer.Option(help="Log name, a schema-less URL such as example.org/witness-log."),
+        typer.Option(
+            help="Log name: its public URL without https:// (where /checkpoint and /tile/ are "
+            "served), such as reports.example.org/witness. Fixed for the life of the log."
+        ),
     ] = None,
 ) -> None:
     """Create the data folder, database, log key pair and the empty log (safe to run again)."""
