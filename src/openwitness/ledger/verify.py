@@ -124,7 +124,8 @@ def _check_proof_sizes(
     if len(proof) != expected:
         raise ProofForOtherSizes(
             f"the proof is not for the receipt's checkpoint, size {old.size}, to size "
-            f"{new.size}: it has {len(proof)} hashes where that proof has {expected}"
+            f"{new.size}: it has {len(proof)} hash{'es' if len(proof) != 1 else ''} where that "
+            f"proof has {expected}"
         )
 
 
