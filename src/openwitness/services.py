@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from openwitness.accounts.service import Accounts
 from openwitness.accounts.sessions import Sessions
@@ -23,6 +27,10 @@ from openwitness.ledger.keys import create_key, default_origin, load_signer
 from openwitness.ledger.note import Signer
 from openwitness.ledger.store import TransparencyLog
 from openwitness.storage.db import Database
+
+#: Private key files keep their own check: one found readable by others is refused, not
+#: silently fixed, so that whoever runs the installation learns it may have been copied.
+_KEYS_CHECKED_ON_LOAD = ("log.key", "personal-data.key")
 
 
 @dataclass
@@ -73,14 +81,45 @@ def _build(settings: Settings, signer: Signer) -> Services:
     )  # fmt: skip
 
 
+def _tighten(path: Path, private_mode: int) -> None:
+    """Remove group and other permission bits (files we do not own are left alone)."""
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        if mode & 0o077 and not path.is_symlink():
+            path.chmod(mode & private_mode)
+
+
+def make_private(settings: Settings) -> None:
+    """Everything the installation writes is its owner's alone: the database and its WAL,
+    evidence, staging and partial uploads, keys. A umask covers every file made from now on,
+    whichever module (or library) makes it; files an older version made readable by others
+    are tightened once, the first time a version with this check opens the folder."""
+    os.umask(0o077)
+    home = settings.home
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(home.stat().st_mode) & 0o077:
+        for folder, dirs, files in os.walk(home):
+            for name in dirs:
+                _tighten(Path(folder, name), 0o700)
+            for name in files:
+                if name not in _KEYS_CHECKED_ON_LOAD:
+                    _tighten(Path(folder, name), 0o700)
+        _tighten(home, 0o700)
+    database = Database.sqlite_file(settings.database_url)
+    if database is not None:  # it may live outside the home folder
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            _tighten(database.with_name(database.name + suffix), 0o700)
+
+
 def open_services(settings: Settings) -> Services:
     """Open an initialised installation; raises NotInitialisedError if there is no log key."""
+    make_private(settings)
     return _build(settings, load_signer(settings))
 
 
 def initialise(settings: Settings, origin: str | None = None) -> tuple[Services, bool]:
     """Create the key pair, schema and empty log if missing; returns (services, created)."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    make_private(settings)
     created = not settings.signer_key_path.exists()
     signer = create_key(settings, origin or default_origin()) if created else load_signer(settings)
     return _build(settings, signer), created

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
+import re
 import struct
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -261,6 +263,18 @@ def test_tlog_checkpoint_is_the_signed_note_as_text(logged: Logged) -> None:
     assert (checkpoint.size, checkpoint.root_hash) == (N, merkle.root(logged.entries))
 
 
+def test_the_log_page_says_to_keep_the_signed_checkpoint(logged: Logged) -> None:
+    page = logged.client.get("/log", headers={"Accept": "text/html"}).text
+    monitoring = page.split("How to monitor the log", 1)[1]
+    first_step = re.search(r"<li[^>]*>(.*?)</li>", monitoring, re.S)
+    assert first_step, page
+    fetched = re.search(r"<code>GET (/\S*)</code>", first_step.group(1))
+    assert fetched, first_step.group(1)
+    # What the page says to save is what `witness verify --checkpoint` reads: the signed note.
+    saved = logged.client.get(fetched.group(1)).text
+    assert open_checkpoint(saved, logged.verifier).size == N
+
+
 def decode_bundle(data: bytes) -> list[bytes]:
     entries, offset = [], 0
     while offset < len(data):
@@ -285,6 +299,29 @@ def test_partial_tiles_hold_the_leaf_hashes_and_entries(logged: Logged) -> None:
     assert bundle.headers["cache-control"] == IMMUTABLE
     assert decode_bundle(bundle.content) == logged.entries
     assert decode_bundle(logged.client.get("/tile/entries/000.p/1").content) == logged.entries[:1]
+
+
+def test_entry_bundles_are_gzipped_for_clients_that_accept_it(logged: Logged) -> None:
+    plain = logged.client.get(f"/tile/entries/000.p/{N}", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert decode_bundle(plain.content) == logged.entries
+    assert plain.headers["vary"] == "Accept-Encoding"
+    logged.client.event_hooks = {"request": [], "response": []}  # they would read the body
+    for accept in ("gzip", "br;q=1.0, gzip;q=0.8", "*"):
+        with logged.client.stream(
+            "GET", f"/tile/entries/000.p/{N}", headers={"Accept-Encoding": accept}
+        ) as response:
+            raw = b"".join(response.iter_raw())
+        assert response.status_code == 200, accept
+        assert response.headers["content-encoding"] == "gzip", accept
+        assert response.headers["cache-control"] == IMMUTABLE
+        assert raw[:2] == b"\x1f\x8b" and gzip.decompress(raw) == plain.content
+        assert len(raw) < len(plain.content)
+    refused = logged.client.get(f"/tile/entries/000.p/{N}", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers and refused.content == plain.content
+    # Hash tiles do not compress, and are served as they are.
+    tile = logged.client.get(f"/tile/0/000.p/{N}", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in tile.headers and len(tile.content) == N * 32
 
 
 NOT_YET = [

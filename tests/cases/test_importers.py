@@ -59,10 +59,16 @@ def test_the_chicago_release_loads_whole_and_only_once(sqlite_services: Services
         first = conn.execute(
             select(Allegation).where(Allegation.source_id == "C170981/130469")
         ).one()
+        still_open = conn.execute(
+            select(func.count()).where(Allegation.source == "cpdp", Allegation.status != "closed")
+        ).scalar_one()
     # README: SU 21,427; NS 113,388; UN 52,379; EX 17,064; NAF 32,741; blank 7,378.
     assert findings["sustained"] == 21_427 and findings["not-sustained"] == 113_388
     assert findings["unfounded"] == 52_379 and findings["exonerated"] == 17_064
     assert findings["closed-without-finding"] == 32_741 and findings[None] == 7_378
+    assert findings["other"] == 59  # NC 47, DIS 12
+    # docs/importing.md: of the 7,378 without a final finding, 1,865 have no closing date.
+    assert still_open == 1_865
     assert first.source_detail["final_finding"] == "NS" and first.final_finding == "not-sustained"
     assert first.source_detail["code"] == "12D"
 

@@ -55,9 +55,24 @@ def test_the_case_commands(services: Services, tmp_path: Path) -> None:
     assert opened["people"][0]["details"] == {"name": "Noor Haddad"}
 
     listed = run("list", "--overdue")
-    assert (
-        listed.returncode == 0 and listed.stdout.startswith("1\t") and "OVERDUE 1" in listed.stdout
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0] == "case\treceived\tforce\tallegations"
+    assert listed.stdout.splitlines()[1].startswith("1\t") and "OVERDUE 1" in listed.stdout
+    assert listed.stdout.splitlines()[-1] == "1 case in all"
+    every = run("list").stdout.splitlines()
+    assert [line.split("\t")[0] for line in every[1:-1]] == ["2", "1"]
+    assert every[-1] == "2 cases in all"
+    paged = run("list", "--limit", "1").stdout.splitlines()
+    assert paged[-1] == "cases 1 to 1 shown; more: --offset 1"
+    assert run("list", "--limit", "1", "--offset", "1").stdout.splitlines()[-1] == (
+        "2 cases in all, 2 to 2 shown"
     )
+    for option, value in (("--force", "atlantis"), ("--category", "teleportation")):
+        refused = run("list", option, value)
+        assert refused.returncode == 1 and "unknown" in refused.stderr, (option, refused)
+        assert refused.stdout == ""
+    assert "force: unknown force 'atlantis'" in run("list", "--force", "atlantis").stderr
+    assert run("list", "--force", "metropolitan").stdout.splitlines()[-1] == "2 cases in all"
     searched = json.loads(run("list", "-q", "second", "--json").stdout)
     assert [item["id"] for item in searched["items"]] == [2]
 

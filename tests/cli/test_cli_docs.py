@@ -52,3 +52,17 @@ def test_the_command_tree_loads_without_the_database_layer() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_every_json_option_is_a_flag() -> None:
+    """`--json` takes no value anywhere (`--json` then an argument must not eat the argument)."""
+    root = typer.main.get_command(app)
+    found = []
+    for path in COMMANDS:
+        command: Any = root
+        for name in path:
+            command = command.commands[name]
+        for param in command.params:
+            if "--json" in getattr(param, "opts", []):
+                found.append((path, param.is_flag))
+    assert len(found) >= 10 and all(is_flag for _, is_flag in found), found

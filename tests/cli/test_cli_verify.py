@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 from pathlib import Path
 
@@ -210,11 +211,22 @@ def test_consistency_with_a_later_checkpoint(
     )
     assert verify(settings, *args, "--proof", str(json_proof))[0] == 0
 
-    # A proof for other sizes (the log pretending to have been different) fails.
-    wrong = tmp_path / "wrong.proof"
+    # A proof for other sizes fails, saying so rather than suspecting a rewritten log.
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(
+        witness(settings, "log", "proof", "consistency", "--old", "2", "--json").stdout
+    )
+    code, out = verify(settings, *args, "--proof", str(wrong))
+    assert code == 1
+    assert out == "NOT verified: the proof is for size 2, the receipt's checkpoint is size 1"
     wrong.write_text(witness(settings, "log", "proof", "consistency", "--old", "2").stdout)
     code, out = verify(settings, *args, "--proof", str(wrong))
-    assert code == 1 and "consistency proof from size 1 to 4 is invalid" in out
+    assert code == 1 and "rewritten" not in out
+    assert "the proof is not for the receipt's checkpoint, size 1, to size 4" in out
+    later_json = json.loads(json_proof.read_text())
+    json_proof.write_text(json.dumps({**later_json, "new": 3}))
+    code, out = verify(settings, *args, "--proof", str(json_proof))
+    assert code == 1 and "the proof is to size 3, the later checkpoint is size 4" in out
 
 
 def test_a_rolled_back_checkpoint_is_rejected(
@@ -279,4 +291,15 @@ def test_usage_errors(lodged: tuple[Settings, list[Path], str]) -> None:
     )
     assert code == 2 and "--checkpoint and --proof go together" in out
     code, out = verify(settings, str(files[0]), "--receipt", str(files[0]), "--key", vkey)
-    assert code == 1 and "cannot read receipt" in out
+    assert code == 1 and "cannot read receipt" in out and "not a text file" in out
+    missing = files[0].with_name("missing.jpg")
+    code, out = verify(
+        settings, str(missing), "--receipt", str(receipt_of(files[0])), "--key", vkey
+    )
+    assert (code, out) == (2, f"error: no such file: {missing}")
+    code, out = verify(settings, str(files[0]), "--receipt", str(missing), "--key", vkey)
+    assert (code, out) == (2, f"error: no such receipt: {missing}")
+    receipt = str(receipt_of(files[0]))
+    args = ["--receipt", receipt, "--checkpoint", str(missing), "--proof", receipt]
+    code, out = verify(settings, *args, "--key", vkey)
+    assert (code, out) == (2, f"error: no such checkpoint: {missing}")

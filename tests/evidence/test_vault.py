@@ -239,3 +239,37 @@ def test_recovery_leaves_a_staging_file_whose_writer_is_alive(
         assert staged.path.exists()
     assert not staged.path.exists()
     assert os.listdir(sqlite_services.settings.staging_dir) == []
+
+
+def test_the_files_bytes_are_fsynced_before_its_log_entry_commits(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A power cut after the commit must not leave a logged entry whose file was only in the
+    page cache: the staged file itself, complete, is fsynced before the log append starts."""
+    require_shared(PHOTO)
+    data = PHOTO.read_bytes()
+    events: list[tuple[str, str, int]] = []
+    real_fsync, real_append = os.fsync, services.log.append
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        size = os.fstat(fd).st_size if Path(target).is_file() else -1
+        events.append(("fsync", target, size))
+
+    def append(*args: object, **kwargs: object) -> object:
+        events.append(("append", "", 0))
+        return real_append(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(services.log, "append", append)
+    result = services.vault.ingest_stream(io.BytesIO(data))
+    assert result.created
+    appended = events.index(("append", "", 0))
+    staging = str(services.settings.staging_dir)
+    synced_before = [
+        (path, size)
+        for kind, path, size in events[:appended]
+        if kind == "fsync" and str(Path(path).parent) == staging and size >= 0
+    ]
+    assert synced_before and all(size == len(data) for _, size in synced_before), events

@@ -1,7 +1,9 @@
-"""The server's access log without query strings.
+"""The server's logs, kept free of what could identify a person.
 
 Query strings carry full-text searches, which caseworkers type names into, and filters that
-can single a person out; the access log keeps the method, path and status only.
+can single a person out; the access log keeps the method, path and status only. The routes an
+anonymous reporter uses are logged without the client's address. Nothing logs an upload's
+metadata (a file's name can be "home address.jpg"): the resumable uploads keep only its hash.
 """
 
 from __future__ import annotations
@@ -10,14 +12,27 @@ import copy
 import logging
 from typing import Any
 
+#: Paths a reporter uses without an account: the report and follow-up forms, resumable
+#: uploads, the evidence upload and receipt API, and the report API.
+ANONYMOUS_PREFIXES = ("/report", "/follow-up", "/uploads", "/api/v1/evidence", "/api/v1/reports")
+NO_ADDRESS = "-"
 
-class WithoutQueryString(logging.Filter):
-    """Drops everything after '?' in uvicorn's access log records."""
+
+def is_anonymous(path: str) -> bool:
+    """Whether ``path`` (without a query string) is one of the anonymous reporter's routes."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in ANONYMOUS_PREFIXES)
+
+
+class PrivateAccessLog(logging.Filter):
+    """Drops everything after '?' in uvicorn's access log records, and the client address of
+    requests to anonymous routes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+            path = args[2].split("?", 1)[0]
+            client = NO_ADDRESS if is_anonymous(path) else args[0]
+            record.args = (client, args[1], path, *args[3:])
         return True
 
 
@@ -26,6 +41,6 @@ def uvicorn_log_config() -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["without_query"] = {"()": WithoutQueryString}
-    config["handlers"]["access"]["filters"] = ["without_query"]
+    config.setdefault("filters", {})["private"] = {"()": PrivateAccessLog}
+    config["handlers"]["access"]["filters"] = ["private"]
     return config

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the core is imported inside the commands, so `witness verif
     from pydantic import BaseModel
 
     from openwitness.cases.access import Viewer
+    from openwitness.services import Services
 
 app = typer.Typer(
     help="Cases: reports, allegations, outcomes and the follow-up clock.", no_args_is_help=True
@@ -124,18 +125,37 @@ def list_cases(
         search,
     )
     with services() as svc:
+        if force is not None:
+            _known_force(svc, force)
         page = svc.listings.cases(filters, _operator(), limit, offset)
     if as_json:
         _print(page.to_dict())
         return
+    print("case\treceived\tforce\tallegations")
     for item in page.items:
         flags = f" OVERDUE {item['overdue']}" if item["overdue"] else ""
         print(
             f"{item['id']}\t{item['month']}\t{item['force']}\t"
             f"{item['allegations']} allegations, {item['open']} open{flags}"
         )
+    last = offset + len(page.items)
     if page.has_more:
-        err_console.print(f"more: --offset {page.offset + page.limit}", highlight=False)
+        print(f"cases {offset + 1} to {last} shown; more: --offset {last}")
+    elif offset and not page.items:
+        print(f"no cases from offset {offset}")
+    else:
+        shown = f", {offset + 1} to {last} shown" if offset else ""
+        print(f"{last} case{'' if last == 1 else 's'} in all{shown}")
+
+
+def _known_force(svc: Services, force: str) -> None:
+    """An unknown force is refused, as an unknown category is, not answered with no cases."""
+    from openwitness.core.errors import NotFoundError
+
+    try:
+        svc.forces.get(force)
+    except NotFoundError:
+        fail(f"force: unknown force {force!r} (see 'witness force list')")
 
 
 @app.command("allegation")

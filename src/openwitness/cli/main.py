@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import ipaddress
+import socket
 from typing import Annotated
 
 import typer
@@ -66,11 +68,37 @@ def _initialise(origin: str | None) -> None:
 def init(
     origin: Annotated[
         str | None,
-        typer.Option(help="Log name, a schema-less URL such as example.org/witness-log."),
+        typer.Option(
+            help="Log name: its public URL without https:// (where /checkpoint and /tile/ are "
+            "served), such as reports.example.org/witness. Fixed for the life of the log."
+        ),
     ] = None,
 ) -> None:
     """Create the data folder, database, log key pair and the empty log (safe to run again)."""
     _initialise(origin)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to a public address
+
+
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Say so before anything else is printed or set up, not after "Serving ..."."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        fail(f"cannot listen on {host}: {exc.strerror}", code=2)
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 @app.command("serve")
@@ -95,12 +123,27 @@ def serve(
             "rate limits count the connecting address. Default: OPENWITNESS_FORWARDED_ALLOW_IPS.",
         ),
     ] = None,
+    allow_public_demo: Annotated[
+        bool,
+        typer.Option(
+            "--allow-public-demo",
+            help="Let --demo listen on an address other computers can reach (its accounts' "
+            "passwords are published in the docs).",
+        ),
+    ] = False,
 ) -> None:
     """Run the web app and the API (initialising the data folder on first use)."""
     import uvicorn
 
     from openwitness.api.app import create_app
 
+    if demo and not allow_public_demo and not _is_loopback(host):
+        fail(
+            f"the demo's accounts have published passwords, so it listens only on this computer "
+            f"(127.0.0.1), not on {host}; add --allow-public-demo to serve it there anyway",
+            code=2,
+        )
+    _refuse_busy_port(host, port)
     settings = Settings.from_env()
     if demo:
         from dataclasses import replace

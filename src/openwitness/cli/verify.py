@@ -24,10 +24,21 @@ from openwitness.ledger.verify import (
 
 
 def _read(path: Path, what: str) -> str:
+    """A missing or unreadable file is a usage error (2); one that is not text cannot be it."""
+    _require_file(path, what)
     try:
         return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {what} {path}: {exc}")
+    except OSError as exc:
+        fail(f"cannot read {what} {path}: {exc.strerror or exc}", 2)
+    except UnicodeDecodeError:
+        fail(f"cannot read {what} {path}: it is not a text file")
+
+
+def _require_file(path: Path, what: str) -> None:
+    if not path.exists():
+        fail(f"no such {what}: {path}", 2)
+    if not path.is_file():
+        fail(f"the {what} {path} is not a file", 2)
 
 
 def _pinned_key(key: str | None) -> Verifier:
@@ -50,12 +61,20 @@ def _pinned_key(key: str | None) -> Verifier:
         fail(f"invalid verifier key: {exc}")
 
 
-def _read_proof(path: Path) -> list[bytes]:
-    """A consistency proof as printed by `witness log proof` (base64 lines, or its --json)."""
+def _read_proof(path: Path) -> tuple[list[bytes], tuple[int, int] | None]:
+    """A consistency proof as printed by `witness log proof` (base64 lines, or its --json,
+    which also names the sizes it is for)."""
     text = _read(path, "proof").strip()
+    sizes = None
     try:
-        lines = json.loads(text)["hashes"] if text.startswith("{") else text.split()
-        return [base64.b64decode(line, validate=True) for line in lines]
+        if text.startswith("{"):
+            answer = json.loads(text)
+            lines = answer["hashes"]
+            if isinstance(answer.get("old"), int) and isinstance(answer.get("new"), int):
+                sizes = (answer["old"], answer["new"])
+        else:
+            lines = text.split()
+        return [base64.b64decode(line, validate=True) for line in lines], sizes
     except (ValueError, KeyError, TypeError, binascii.Error):
         fail(f"proof file {path} is not a list of base64 hashes")
 
@@ -88,13 +107,19 @@ def verify(
         fail("--checkpoint and --proof go together", 2)
     if file is None and checkpoint is None:
         fail("give the FILE to check against the receipt, or --checkpoint and --proof", 2)
+    if file is not None:
+        _require_file(file, "file")
+    receipt_text = _read(receipt, "receipt")
+    if checkpoint is not None and proof is not None:
+        later_note = _read(checkpoint, "checkpoint")
+        hashes, proof_sizes = _read_proof(proof)
     pinned = _pinned_key(key)
     try:
-        parsed_receipt = load_receipt(_read(receipt, "receipt").encode())
+        parsed_receipt = load_receipt(receipt_text.encode())
         result = verify_receipt(parsed_receipt, pinned, file)
         if checkpoint is not None and proof is not None:
             old, new = verify_consistency(
-                parsed_receipt, _read(checkpoint, "checkpoint"), _read_proof(proof), pinned
+                parsed_receipt, later_note, hashes, pinned, proof_sizes
             )
     except VerificationError as exc:
         console.print(f"[red]NOT verified:[/red] {exc}", highlight=False)

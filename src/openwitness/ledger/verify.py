@@ -42,6 +42,10 @@ class ConsistencyProofInvalid(VerificationError):
     pass
 
 
+class ProofForOtherSizes(ConsistencyProofInvalid):
+    pass
+
+
 class LogRolledBack(VerificationError):
     pass
 
@@ -102,10 +106,40 @@ def verify_receipt(receipt: Receipt, key: Verifier, file: Path | None = None) ->
     return VerifiedReceipt(entry, receipt.index, checkpoint, key)
 
 
+def _check_proof_sizes(
+    old: Checkpoint, new: Checkpoint, proof: list[bytes], sizes: tuple[int, int] | None
+) -> None:
+    """A proof fetched for other sizes is a mistake to name, not a sign of a rewritten log."""
+    if sizes is not None:
+        proof_old, proof_new = sizes
+        if proof_old != old.size:
+            raise ProofForOtherSizes(
+                f"the proof is for size {proof_old}, the receipt's checkpoint is size {old.size}"
+            )
+        if proof_new != new.size:
+            raise ProofForOtherSizes(
+                f"the proof is to size {proof_new}, the later checkpoint is size {new.size}"
+            )
+    expected = len(merkle.consistency_ranges(old.size, new.size))
+    if len(proof) != expected:
+        raise ProofForOtherSizes(
+            f"the proof is not for the receipt's checkpoint, size {old.size}, to size "
+            f"{new.size}: it has {len(proof)} hash{'es' if len(proof) != 1 else ''} where that "
+            f"proof has {expected}"
+        )
+
+
 def verify_consistency(
-    receipt: Receipt, later_note: str, proof: list[bytes], key: Verifier
+    receipt: Receipt,
+    later_note: str,
+    proof: list[bytes],
+    key: Verifier,
+    proof_sizes: tuple[int, int] | None = None,
 ) -> tuple[Checkpoint, Checkpoint]:
-    """Check that the log of a later checkpoint only appended to the receipt's checkpoint."""
+    """Check that the log of a later checkpoint only appended to the receipt's checkpoint.
+
+    ``proof_sizes`` are the (old, new) sizes the proof says it is for, when it says so (the
+    API's and `witness log proof --json`'s answers do)."""
     verified = verify_receipt(receipt, key)
     old = verified.checkpoint
     new = _checkpoint(later_note, key)
@@ -114,6 +148,7 @@ def verify_consistency(
             f"later checkpoint has size {new.size}, smaller than the receipt's {old.size}: "
             "the log was rolled back or the checkpoint is older"
         )
+    _check_proof_sizes(old, new, proof, proof_sizes)
     if not merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof):
         raise ConsistencyProofInvalid(
             f"consistency proof from size {old.size} to {new.size} is invalid: "

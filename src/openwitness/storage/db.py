@@ -37,6 +37,14 @@ def _sqlite_begin(conn: Connection) -> None:
 class Database:
     """An engine plus the write-transaction helper every appender uses."""
 
+    @staticmethod
+    def sqlite_file(url: str) -> Path | None:
+        """The file of a SQLite database URL (None for PostgreSQL or an in-memory database)."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return None
+        return Path(parsed.database)
+
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from openwitness.api.deps import ServicesDep
 from openwitness.core.errors import NotFoundError
@@ -46,12 +47,27 @@ def checkpoint(services: ServicesDep) -> Response:
     )
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (named, or ``*``, without ``q=0``)."""
+    allowed: dict[str, bool] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, *params = (part.strip() for part in item.split(";"))
+        refused = any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
+        allowed[coding] = not refused
+    return allowed.get("gzip", allowed.get("x-gzip", allowed.get("*", False)))
+
+
 @router.get("/tile/entries/{path:path}", response_class=Response)
-def entry_bundle(path: str, services: ServicesDep) -> Response:
-    """Entries of one tile, each prefixed by its big-endian uint16 length."""
+def entry_bundle(path: str, request: Request, services: ServicesDep) -> Response:
+    """Entries of one tile, each prefixed by its big-endian uint16 length; gzip-compressed when
+    the client accepts it, as the tlog-tiles spec asks (entries compress well, hashes do not)."""
     index, width = parse_tile_index(path)
     body = services.log.entry_bundle(index, width)
-    return Response(body, media_type=OCTETS, headers={"Cache-Control": IMMUTABLE})
+    headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
+        body = gzip.compress(body, mtime=0)  # mtime 0: the same bytes every time, as cached
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type=OCTETS, headers=headers)
 
 
 @router.get("/tile/{level}/{path:path}", response_class=Response)

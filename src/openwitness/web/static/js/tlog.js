@@ -154,5 +154,5 @@ const TLOG = (() => {
     return { entry, index: receipt.index, checkpoint, key: pinned.text };
   }
 
-  return { VerifyError, parseReceipt, verifyReceipt, inclusionRoot, hex };
+  return { VerifyError, parseReceipt, parseKey, openCheckpoint, verifyReceipt, inclusionRoot, hex };
 })();
