@@ -129,7 +129,7 @@ def test_files_an_older_version_left_readable_are_made_private_when_opened(
     svc, _ = initialise(sqlite_settings, "modes.test/log")
     svc.close()
     home = sqlite_settings.home
-    (home / "uploads").mkdir()
+    (home / "uploads").mkdir(exist_ok=True)
     (home / "uploads" / "abc123").write_bytes(b"part of a video")
     for path in [home, *home.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
