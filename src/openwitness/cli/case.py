@@ -246,7 +246,16 @@ def erase_person(
     person_id: Annotated[int, typer.Argument(help="Person id (from 'witness case show').")],
     reason: Annotated[str, typer.Option(help="Why: the legal basis of the request.")],
 ) -> None:
-    """Erase a complainant's or witness's personal details for good (audited)."""
+    """Erase a complainant's or witness's personal details for good (audited), and their name
+    and contacts wherever the case's free text and history hold them."""
     with services() as svc:
-        svc.cases.erase_person(person_id, _operator().name, reason)
+        done = svc.cases.erase_person(person_id, _operator().name, reason)
     console.print(f"erased the personal details of person {person_id}", highlight=False)
+    for change in done["redacted"]:
+        records = f" in {change['records']} records" if "records" in change else ""
+        console.print(
+            f"  {change['field']}: {change['replacements']} replaced{records}", highlight=False
+        )
+    if not done["redacted"]:
+        console.print("  their name and contacts were not in the case's text", highlight=False)
+    console.print(f"  search document of case {done['case']} rebuilt", highlight=False)
