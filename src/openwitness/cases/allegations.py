@@ -105,6 +105,11 @@ class Allegation:
         return self.outcome_notified_on + timedelta(days=REVIEW_WINDOW_DAYS)
 
     def to_dict(self, de_identified: bool = False) -> dict[str, Any]:
+        review: dict[str, Any] = {
+            "outcome_notified_on": iso(self.outcome_notified_on),
+            "deadline": iso(self.review_deadline),
+            "requested_on": iso(self.review_requested_on),
+        }
         shown = {
             "id": self.id,
             "case": self.complaint_id,
@@ -123,12 +128,7 @@ class Allegation:
                 "on": iso(self.decided_on),
             },
             "closed_on": iso(self.closed_on),
-            "review": {
-                "outcome_notified_on": iso(self.outcome_notified_on),
-                "deadline": iso(self.review_deadline),
-                "requested_on": iso(self.review_requested_on),
-                "outcome": self.review_outcome,
-            },
+            "review": review,
             "due_on": iso(self.due_on),
             "overdue": self.is_overdue,
             "source": self.source,
@@ -137,6 +137,7 @@ class Allegation:
         }
         if not de_identified:  # free text a caseworker wrote may name people
             shown["next_action"] = self.next_action
+            review["outcome"] = self.review_outcome
         return shown
 
 
