@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, insert, select, update
 
 from openwitness.cases.history import record_change
 from openwitness.cases.outcomes import (
@@ -95,6 +95,7 @@ class Allegation:
 
     @property
     def is_overdue(self) -> bool:
+        """Open and due before today (UTC): see :func:`overdue_condition`, its SQL twin."""
         return self.is_open and self.due_on is not None and self.due_on < today()
 
     @property
@@ -139,6 +140,13 @@ class Allegation:
             shown["next_action"] = self.next_action
             review["outcome"] = self.review_outcome
         return shown
+
+
+def overdue_condition() -> ColumnElement[bool]:
+    """The one definition of overdue in SQL, beside ``Allegation.is_overdue``: open, and due
+    before today (UTC). An allegation due today is not overdue until tomorrow. Every listing,
+    count and export uses one of the two; a change to one must be made to the other."""
+    return and_(AllegationRow.status != "closed", AllegationRow.due_on < today())
 
 
 @dataclass(frozen=True)

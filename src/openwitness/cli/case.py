@@ -32,10 +32,15 @@ def _operator() -> Viewer:
 def _date(option: str, value: str | None) -> date | None:
     if value is None:
         return None
+    from openwitness.cases.forms import DAY_RANGE, EARLIEST_DAY, LATEST_DAY
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        fail(f"{option}: {DAY_RANGE}")
+    return day
 
 
 F = TypeVar("F", bound="BaseModel")
