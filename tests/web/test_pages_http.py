@@ -24,7 +24,7 @@ from openwitness.api.deps import SESSION_COOKIE
 from openwitness.services import Services
 
 PASSWORD = "correct horse battery staple"
-EDGE_INTEGERS = ["0", "-1", "1", "2147483647", "2147483648", "9223372036854775808", "1e9", "10" * 20]
+EDGE_INTEGERS = ["0", "-1", "1", "2147483647", "2147483648", str(2**63), "1e9", "10" * 20]
 EDGE_DATES = ["9999-12-31", "0001-01-01", "1899-12-31", "2100-12-31", "2025-02-30", "2025-1-1"]
 EDGE_TEXT = ["", " ", "x" * 5000, '"', "*", "NEAR(a b)", "' OR 1=1 --", "\u0000", "é/ü", "%"]
 QUERY_NAMES = ["received_from", "received_to", "officer", "offset", "q", "force", "category",
