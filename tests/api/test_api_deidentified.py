@@ -69,7 +69,7 @@ def test_csv_cells_that_start_a_formula_are_written_as_text(
     assert [r["source_id"] for r in read] == ["'\tA", "'\rB"]
 
 
-def test_review_outcome_is_left_out_of_de_identified_answers_and_exports(
+def test_free_text_is_left_out_of_de_identified_answers_and_exports(
     api: tuple[TestClient, dict[str, dict[str, str]]],
 ) -> None:
     client, auth = api
@@ -85,6 +85,7 @@ def test_review_outcome_is_left_out_of_de_identified_answers_and_exports(
             "encounter_type": "stop-and-search",
             "narrative": "Searched.",
             "reporter_kind": "anonymous",
+            "officers": [{"officer": officer, "role": "searched Ife Adeyemi"}],
             "allegations": [{"officer": officer, "category": "use-of-force"}],
         },
         headers=auth["case"],
@@ -98,6 +99,8 @@ def test_review_outcome_is_left_out_of_de_identified_answers_and_exports(
     assert changed.status_code == 200, changed.text
     own = changed.json()
     assert own["review"]["outcome"] == REVIEW and own["next_action"] == ACTION
+    full = client.get(f"/api/v1/cases/{case['id']}", headers=auth["case"]).json()
+    assert full["incident"]["officers"] == [{"officer": officer, "role": "searched Ife Adeyemi"}]
 
     answers = {
         "analyst's case": client.get(f"/api/v1/cases/{case['id']}", headers=auth["ana"]),

@@ -39,6 +39,7 @@ CASE: dict[str, Any] = {
     ],
     "allegations": [{"category": "use-of-force", "next_action": "Call Ife on 07700900123"}],
 }
+OFFICER_ROLE = "pushed Ife Adeyemi"
 GONE = ("adeyemi", "ife@example.org", "07700", "900123", "acacia", "se1 9rt")
 
 
@@ -59,7 +60,11 @@ def test_erasure_removes_the_name_from_text_history_and_search(
     api: tuple[TestClient, dict[str, dict[str, str]]], services: Services
 ) -> None:
     client, auth = api
-    made = client.post("/api/v1/cases", json=CASE, headers=auth["case"])
+    officer = client.post(
+        "/api/v1/officers", json={"force": "metropolitan", "collar": "12"}, headers=auth["case"]
+    ).json()["id"]
+    body = {**CASE, "officers": [{"officer": officer, "role": OFFICER_ROLE}]}
+    made = client.post("/api/v1/cases", json=body, headers=auth["case"])
     assert made.status_code == 201, made.text
     case = made.json()
     allegation = case["allegations"][0]["id"]
@@ -93,6 +98,7 @@ def test_erasure_removes_the_name_from_text_history_and_search(
     assert redacted[f"allegation {allegation}.next_action"]["replacements"] == 1
     assert redacted[f"allegation {allegation}.review_outcome"]["replacements"] == 1
     assert redacted["history"]["records"] >= 1
+    assert redacted[f"incident.officers.{officer}.role"]["replacements"] == 1
 
     for word in ("Adeyemi", "Acacia", "ife", "900123"):
         assert found(word) == [], word

@@ -1,8 +1,8 @@
 """Erasing a person: their sealed details, and their name and contacts in the case's free text.
 
 Dropping the sealed details alone would leave the person named wherever a caseworker typed
-them: the narrative, the place, the review outcome, the next action, and the history's
-before/after values, and the search document would still find the case by their name. So
+them: the narrative, the place, officers' roles, the review outcome, the next action, and the
+history's before/after values; the search document would still find the case by name. So
 erasure first opens the details to learn what to look for, replaces each occurrence with
 ``[erased]`` in one transaction, rebuilds the case's search document, and says what changed.
 
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select, update
 
 from openwitness.storage.models import Allegation as AllegationRow
-from openwitness.storage.models import ChangeRecord
+from openwitness.storage.models import ChangeRecord, IncidentOfficer
 from openwitness.storage.models import Complaint as ComplaintRow
 from openwitness.storage.models import Incident as IncidentRow
 from openwitness.storage.models import Person as PersonRow
@@ -136,6 +136,20 @@ def redact_case(conn: Connection, case_id: int, redactor: Redactor) -> None:
         conn.execute(
             update(IncidentRow).where(IncidentRow.id == incident.id).values(**incident_changes)
         )
+    for officer in conn.execute(
+        select(IncidentOfficer).where(IncidentOfficer.incident_id == incident.id)
+    ):
+        role, count = redactor.text(officer.role)
+        redactor.note(f"incident.officers.{officer.officer_id}.role", count)
+        if count:
+            conn.execute(
+                update(IncidentOfficer)
+                .where(
+                    IncidentOfficer.incident_id == incident.id,
+                    IncidentOfficer.officer_id == officer.officer_id,
+                )
+                .values(role=role)
+            )
     case_changes: dict[str, Any] = {}
     for column in ("pseudonym", "reported_to"):
         redacted, count = redactor.value(getattr(complaint, column))
