@@ -365,7 +365,12 @@ class Cases:
                 {"sealed": True},
                 {"erased": True, "reason": reason_text, "redacted": redactor.changes},
             )
-            self.search.put(conn, [(row.complaint_id, search_text(conn, row.complaint_id))])
+            # The stored document redacted, not rebuilt from the fields: an imported case's
+            # holds its source's own words for its categories, which the fields do not.
+            document = self.search.document(conn, row.complaint_id)
+            if document is None:
+                document = search_text(conn, row.complaint_id)
+            self.search.put(conn, [(row.complaint_id, redactor.text(document)[0])])
         return {
             "id": person_id,
             "case": row.complaint_id,
