@@ -93,3 +93,24 @@ def test_dates_in_an_outcome_are_bounded(api: tuple[TestClient, dict[str, str]])
             f"/api/v1/allegations/{allegation['id']}", json={field: "0001-01-01"}, headers=auth
         )
         assert answer.status_code == 422 and field in str(answer.json()["detail"]), answer.text
+
+
+@pytest.mark.parametrize("path", LISTINGS)
+@pytest.mark.parametrize("name", ["force", "category", "status", "q"])
+def test_text_filters_with_a_nul_character_are_refused(
+    api: tuple[TestClient, dict[str, str]], path: str, name: str
+) -> None:
+    """PostgreSQL's text cannot hold NUL: a 400 naming the filter, not a database error."""
+    client, auth = api
+    answer = client.get(path, params={name: "a\x00b"}, headers=auth)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"].startswith(f"{name}:")
+
+
+def test_a_nul_character_in_a_new_case_is_refused_naming_the_field(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, auth = api
+    answer = client.post("/api/v1/cases", json={**CASE, "narrative": "a\x00b"}, headers=auth)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"][-1] == "narrative"
