@@ -79,6 +79,18 @@ QUERY_INTEGERS = {
     "/api/v1/log/entries": ("start", "end"),
 }
 BOUNDARY_INTEGERS = [0, 1, 2, 3, 4, 2**31, 2**63 - 1, 2**63, 2**64, 10**30]
+LISTINGS = ("/api/v1/cases", "/api/v1/allegations", "/api/v1/export/allegations")
+#: Query values at the edges of what the listings' filters take (dates, ids, pages, text).
+EDGE_QUERIES: list[dict[str, object]] = [
+    *({name: day} for name in ("received_from", "received_to")
+      for day in ("9999-12-31", "0001-01-01", "1899-12-31", "1900-01-01", "2100-12-31")),
+    {"received_from": "2100-12-31", "received_to": "1900-01-01"},
+    *({"officer": n} for n in (0, -1, 2**31 - 1, 2**31, 2**63, 10**30)),
+    *({"offset": n} for n in (-1, 2**31 - 1, 2**31, 2**63)),
+    *({"limit": n} for n in (0, 201, 2**63)),
+    *({name: text} for name in ("q", "force", "category", "status")
+      for text in ("\x00", "x" * 5000, '"', "NEAR(a b)", "' OR 1=1 --")),
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -140,6 +152,8 @@ def explicit_cases(
             operation.Case(path_parameters={"path": tile})
             for tile in ("000.p/1", "000.p/3", "000", "x999/x999/x999/x999/999.p/1")
         ]
+    if path in LISTINGS:
+        return [operation.Case(query=query) for query in EDGE_QUERIES]
     if path in QUERY_INTEGERS:
         first, second = QUERY_INTEGERS[path]
         return [

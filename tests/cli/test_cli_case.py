@@ -39,6 +39,7 @@ def test_the_case_commands(services: Services, tmp_path: Path) -> None:
     file = tmp_path / "case.json"
     body = {
         **CASE,
+        "narrative": "Noor Haddad was searched twice in one week by the same officer.",
         "allegations": [
             {"officer": officer.id, "category": "use-of-force", "due_on": "2025-07-01"}
         ],
@@ -50,7 +51,7 @@ def test_the_case_commands(services: Services, tmp_path: Path) -> None:
     assert again.returncode == 0 and "added case 2" in again.stdout, again.stderr
 
     sealed = json.loads(run("show", "1").stdout)
-    assert "Noor" not in json.dumps(sealed) and sealed["incident"]["place"]
+    assert "Noor" not in json.dumps(sealed["people"]) and sealed["incident"]["place"]
     opened = json.loads(run("show", "1", "--personal-data").stdout)
     assert opened["people"][0]["details"] == {"name": "Noor Haddad"}
 
@@ -111,7 +112,12 @@ def test_the_case_commands(services: Services, tmp_path: Path) -> None:
     person = opened["people"][0]["id"]
     erased = run("erase-person", str(person), "--reason", "court order 2025/77")
     assert erased.returncode == 0, erased.stderr
-    assert json.loads(run("show", "1", "--personal-data").stdout)["people"][0]["details"] is None
+    assert "incident.narrative: 1 replaced" in erased.stdout, erased.stdout
+    assert "search document of case 1 rebuilt" in erased.stdout
+    after = json.loads(run("show", "1", "--personal-data").stdout)
+    assert after["people"][0]["details"] is None
+    assert after["incident"]["narrative"].startswith("[erased] was searched twice")
+    assert json.loads(run("list", "-q", "Haddad", "--json").stdout)["items"] == []
 
     file.write_text("{not json")
     broken = run("add", str(file))

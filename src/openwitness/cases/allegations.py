@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, insert, select, update
 
 from openwitness.cases.history import record_change
 from openwitness.cases.outcomes import (
@@ -95,6 +95,7 @@ class Allegation:
 
     @property
     def is_overdue(self) -> bool:
+        """Open and due before today (UTC): see :func:`overdue_condition`, its SQL twin."""
         return self.is_open and self.due_on is not None and self.due_on < today()
 
     @property
@@ -105,6 +106,11 @@ class Allegation:
         return self.outcome_notified_on + timedelta(days=REVIEW_WINDOW_DAYS)
 
     def to_dict(self, de_identified: bool = False) -> dict[str, Any]:
+        review: dict[str, Any] = {
+            "outcome_notified_on": iso(self.outcome_notified_on),
+            "deadline": iso(self.review_deadline),
+            "requested_on": iso(self.review_requested_on),
+        }
         shown = {
             "id": self.id,
             "case": self.complaint_id,
@@ -123,12 +129,7 @@ class Allegation:
                 "on": iso(self.decided_on),
             },
             "closed_on": iso(self.closed_on),
-            "review": {
-                "outcome_notified_on": iso(self.outcome_notified_on),
-                "deadline": iso(self.review_deadline),
-                "requested_on": iso(self.review_requested_on),
-                "outcome": self.review_outcome,
-            },
+            "review": review,
             "due_on": iso(self.due_on),
             "overdue": self.is_overdue,
             "source": self.source,
@@ -137,7 +138,15 @@ class Allegation:
         }
         if not de_identified:  # free text a caseworker wrote may name people
             shown["next_action"] = self.next_action
+            review["outcome"] = self.review_outcome
         return shown
+
+
+def overdue_condition() -> ColumnElement[bool]:
+    """The one definition of overdue in SQL, beside ``Allegation.is_overdue``: open, and due
+    before today (UTC). An allegation due today is not overdue until tomorrow. Every listing,
+    count and export uses one of the two; a change to one must be made to the other."""
+    return and_(AllegationRow.status != "closed", AllegationRow.due_on < today())
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from openwitness.cases.allegations import (
     open_for_officer,
     update_allegation,
 )
+from openwitness.cases.erasure import Redactor, redact_case
 from openwitness.cases.history import history, record_change
 from openwitness.cases.incidents import Incident, Incidents, NewIncident, insert_incident
 from openwitness.cases.personal_data import Sealer, check_details
@@ -336,11 +337,13 @@ class Cases:
             )
         return self._load(case_id)
 
-    def erase_person(self, person_id: int, actor: str, reason: str) -> None:
+    def erase_person(self, person_id: int, actor: str, reason: str) -> dict[str, Any]:
         """Erase a person's details where the law requires it: a separate, audited operation.
 
         The sealed details are dropped; the row stays so the case still shows that someone
-        was involved, and the history records who erased them, when and why.
+        was involved, and the history records who erased them, when and why. Their name and
+        contacts are also replaced wherever the case's free text and history hold them, and
+        the search document is rebuilt (``openwitness.cases.erasure``). Returns what changed.
         """
         if not reason.strip():
             raise InvalidRequestError("reason: say why (e.g. the legal basis of the request)")
@@ -350,11 +353,15 @@ class Cases:
                 raise NotFoundError(f"no person {person_id}")
             if row.erased_at is not None:
                 raise InvalidRequestError(f"person {person_id} was already erased")
+            # Opened first: what the free text must lose is only known from the details.
+            redactor = Redactor(self.sealer.open(row.sealed) if row.sealed else {})
+            redact_case(conn, row.complaint_id, redactor)
             conn.execute(
                 update(PersonRow)
                 .where(PersonRow.id == person_id)
                 .values(sealed=None, erased_at=now())
             )
+            reason_text, _ = redactor.text(reason.strip()[:500])
             record_change(
                 conn,
                 "person",
@@ -362,8 +369,21 @@ class Cases:
                 "erase",
                 actor,
                 {"sealed": True},
-                {"erased": True, "reason": reason.strip()[:500]},
+                {"erased": True, "reason": reason_text, "redacted": redactor.changes},
             )
+            # The stored document redacted, not rebuilt from the fields: an imported case's
+            # holds its source's own words for its categories, which the fields do not.
+            document = self.search.document(conn, row.complaint_id)
+            if document is None:
+                document = search_text(conn, row.complaint_id)
+            self.search.put(conn, [(row.complaint_id, redactor.text(document)[0])])
+        return {
+            "id": person_id,
+            "case": row.complaint_id,
+            "erased": True,
+            "redacted": redactor.changes,
+            "search_document": "rebuilt",
+        }
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -2,7 +2,12 @@
 
 One row per allegation with its case's force, month and encounter type, the officer's id,
 the category, and the whole outcome; never a narrative, place, exact date of the encounter,
-next-action note, or anything about the people involved, whoever asks for the export.
+free text a caseworker wrote (the next action, the review outcome), or anything about the
+people involved, whoever asks for the export.
+
+A CSV cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written
+with a leading ``'`` (OWASP's rule against CSV injection), so a spreadsheet shows it as text
+instead of running it as a formula: imported source ids are whatever the source file held.
 """
 
 from __future__ import annotations
@@ -44,13 +49,13 @@ COLUMNS = (
     "closed_on",
     "review_deadline",
     "review_requested_on",
-    "review_outcome",
     "due_on",
     "overdue",
     "source",
     "source_id",
 )
 FORMATS = ("csv", "json")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _BATCH = 5000
 
 
@@ -115,7 +120,6 @@ def _row(row: Any) -> dict[str, Any]:
         "closed_on": shown["closed_on"],
         "review_deadline": shown["review"]["deadline"],
         "review_requested_on": shown["review"]["requested_on"],
-        "review_outcome": a.review_outcome,
         "due_on": shown["due_on"],
         "overdue": a.is_overdue,
         "source": a.source,
@@ -123,13 +127,21 @@ def _row(row: Any) -> dict[str, Any]:
     }
 
 
+def inert(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (OWASP: prefix a single quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def as_csv(records: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """CSV text, a chunk at a time (a header row first)."""
+    """CSV text, a chunk at a time (a header row first). Lines end CRLF (RFC 4180): the csv
+    module quotes a cell holding a character of the line terminator, and only then a CR."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for n, record in enumerate(records, start=1):
-        writer.writerow(record)
+        writer.writerow({key: inert(value) for key, value in record.items()})
         if n % 1000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from openwitness.cases.allegations import NewAllegation
 from openwitness.cases.complaints import NewCase, NewPerson, ReportedTo
 from openwitness.cases.incidents import NewIncident
+from openwitness.core.errors import InvalidRequestError
 
 #: Record ids are 32-bit integers in both databases; larger numbers are refused up front.
 MAX_ID = 2**31 - 1
@@ -24,10 +25,47 @@ Sha256 = Annotated[str, Field(min_length=64, max_length=64, pattern="^[0-9a-fA-F
 Claim = Annotated[str, Field(min_length=1, max_length=100)]
 #: files in one case or report (the report page allows as many)
 MAX_EVIDENCE = 50
+#: Dates a record may hold or a filter may name. Beyond them date arithmetic overflows
+#: (9999-12-31 plus a day) and the databases disagree, so they are refused at the edge.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+DAY_RANGE = f"a date from {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
+Day = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
+
+
+def check_day(name: str, value: date | None) -> date | None:
+    """``value`` if it is in the range records may hold; otherwise an error naming ``name``."""
+    if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise InvalidRequestError(f"{name}: {DAY_RANGE}")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
+        raise ValueError(f"a time from {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}")
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_in_range)]
+
+
+def has_nul(value: Any) -> bool:
+    """Whether ``value`` (or a string in a list of them) holds a NUL character."""
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return isinstance(value, str) and "\x00" in value
 
 
 class _Form(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL's text cannot hold NUL: refused here, naming the field, not a 500."""
+        if has_nul(value):
+            raise ValueError("text cannot contain the NUL character")
+        return value
 
 
 class OfficerInIncident(_Form):
@@ -38,7 +76,7 @@ class OfficerInIncident(_Form):
 class ReportedToForm(_Form):
     body: str = Field(description="force-psd, iopc, pirc, poni or other", max_length=32)
     reference: Short | None = Field(default=None, description="The reference number they gave")
-    on: date | None = None
+    on: Day | None = None
 
 
 class PersonForm(_Form):
@@ -60,7 +98,7 @@ class AllegationForm(_Form):
     officer: RecordId | None = Field(default=None, description="Officer id; omit if unidentified")
     category: Short | None = Field(default=None, description="Taxonomy id (GET /api/v1/taxonomy)")
     next_action: Note | None = None
-    due_on: date | None = Field(default=None, description="Default: 14 days after receipt")
+    due_on: Day | None = Field(default=None, description="Default: 14 days after receipt")
 
     def to_new(self) -> NewAllegation:
         return NewAllegation(self.officer, self.category, self.next_action, self.due_on)
@@ -68,7 +106,7 @@ class AllegationForm(_Form):
 
 class IncidentForm(_Form):
     force: Short
-    occurred_at: datetime = Field(description="With a time zone, e.g. 2025-06-01T14:30:00+01:00")
+    occurred_at: Moment = Field(description="With a time zone, e.g. 2025-06-01T14:30:00+01:00")
     place: str = Field(max_length=300)
     encounter_type: Short
     narrative: str = Field(max_length=MAX_NARRATIVE)
@@ -110,7 +148,7 @@ class CaseForm(IncidentWithOfficersForm):
         default="named", description="named, pseudonymous or anonymous", max_length=32
     )
     pseudonym: Short | None = None
-    received_at: datetime | None = Field(default=None, description="Default: now")
+    received_at: Moment | None = Field(default=None, description="Default: now")
     reported_to: list[ReportedToForm] = Field(default_factory=list, max_length=10)
     people: list[PersonForm] = Field(default_factory=list, max_length=50)
     allegations: list[AllegationForm] = Field(default_factory=list, max_length=200)
@@ -173,16 +211,16 @@ class OutcomeForm(_Form):
     final_finding: Short | None = None
     recommended_result: Short | None = None
     final_result: Short | None = None
-    recommended_on: date | None = None
-    decided_on: date | None = None
-    closed_on: date | None = None
-    outcome_notified_on: date | None = Field(
+    recommended_on: Day | None = None
+    decided_on: Day | None = None
+    closed_on: Day | None = None
+    outcome_notified_on: Day | None = Field(
         default=None, description="Starts the 28 days in which the complainant may ask for a review"
     )
-    review_requested_on: date | None = None
+    review_requested_on: Day | None = None
     review_outcome: Note | None = None
     next_action: Note | None = None
-    due_on: date | None = None
+    due_on: Day | None = None
 
     def changes(self) -> dict[str, Any]:
         given = self.model_dump(exclude_unset=True)

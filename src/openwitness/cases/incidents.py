@@ -58,17 +58,19 @@ class Incident:
             "longitude": self.longitude,
             "narrative": self.narrative,
             "organisation": self.organisation_id,
+            "officers": [{"officer": o, "role": r} for o, r in self.officers],
         }
 
     def de_identified(self) -> dict[str, Any]:
-        """No narrative, place, exact time or position: only what patterns need."""
+        """No narrative, place, exact time or position, and no officer's role in it (free text
+        a caseworker wrote, which may name people): only what patterns need."""
         return {
             "id": self.id,
             "force": self.force_id,
             "month": self.occurred_at.strftime("%Y-%m") if self.occurred_at else None,
             "encounter_type": self.encounter_type,
             "evidence": list(self.evidence),
-            "officers": [{"officer": o, "role": r} for o, r in self.officers],
+            "officers": [{"officer": o} for o, _ in self.officers],
         }
 
 

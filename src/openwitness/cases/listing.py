@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 
 from openwitness.cases.access import Viewer
-from openwitness.cases.allegations import Allegation
+from openwitness.cases.allegations import Allegation, overdue_condition
+from openwitness.cases.forms import MAX_ID, check_day
 from openwitness.cases.outcomes import STATUSES, check
 from openwitness.cases.taxonomy import check_category
 from openwitness.core.clock import as_utc, iso, today
@@ -28,6 +29,7 @@ from openwitness.storage.search import SearchIndex, words
 
 MAX_PAGE = 200
 MAX_OFFSET = 2**31 - 1
+MAX_FILTER_TEXT = 200
 DENSE_FROM = 2000  # matching allegations from which a filter counts as dense
 
 
@@ -43,6 +45,20 @@ class Filters:
     query: str | None = None  # full-text search
 
     def check(self) -> None:
+        for name, text in (
+            ("force", self.force),
+            ("category", self.category),
+            ("status", self.status),
+            ("q", self.query),
+        ):
+            if text is not None and ("\x00" in text or len(text) > MAX_FILTER_TEXT):
+                raise InvalidRequestError(
+                    f"{name}: at most {MAX_FILTER_TEXT} characters, without NUL characters"
+                )
+        check_day("received_from", self.received_from)
+        check_day("received_to", self.received_to)
+        if self.officer is not None and not 1 <= self.officer <= MAX_ID:
+            raise InvalidRequestError(f"officer: an officer's number, 1 to {MAX_ID}")
         if self.category is not None:
             check_category(self.category)
         check("status", self.status, STATUSES)
@@ -84,8 +100,7 @@ def allegation_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.status is not None:
         conditions.append(AllegationRow.status == filters.status)
     if filters.overdue:
-        conditions.append(AllegationRow.status != "closed")
-        conditions.append(AllegationRow.due_on < today())
+        conditions.append(overdue_condition())
     return conditions
 
 
@@ -228,11 +243,7 @@ class Listings:
             rows = conn.execute(
                 select(ComplaintRow.force_id, AllegationRow.officer_id)
                 .join(ComplaintRow, ComplaintRow.id == AllegationRow.complaint_id)
-                .where(
-                    AllegationRow.due_on < today(),
-                    AllegationRow.status != "closed",
-                    viewer.scope(),
-                )
+                .where(overdue_condition(), viewer.scope())
             ).all()
         forces = Counter(row.force_id for row in rows)
         overdue = Counter(row.officer_id for row in rows if row.officer_id is not None)

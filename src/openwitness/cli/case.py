@@ -33,10 +33,15 @@ def _operator() -> Viewer:
 def _date(option: str, value: str | None) -> date | None:
     if value is None:
         return None
+    from openwitness.cases.forms import DAY_RANGE, EARLIEST_DAY, LATEST_DAY
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        fail(f"{option}: {DAY_RANGE}")
+    return day
 
 
 F = TypeVar("F", bound="BaseModel")
@@ -267,7 +272,16 @@ def erase_person(
     person_id: Annotated[int, typer.Argument(help="Person id (from 'witness case show').")],
     reason: Annotated[str, typer.Option(help="Why: the legal basis of the request.")],
 ) -> None:
-    """Erase a complainant's or witness's personal details for good (audited)."""
+    """Erase a complainant's or witness's personal details for good (audited), and their name
+    and contacts wherever the case's free text and history hold them."""
     with services() as svc:
-        svc.cases.erase_person(person_id, _operator().name, reason)
+        done = svc.cases.erase_person(person_id, _operator().name, reason)
     console.print(f"erased the personal details of person {person_id}", highlight=False)
+    for change in done["redacted"]:
+        records = f" in {change['records']} records" if "records" in change else ""
+        console.print(
+            f"  {change['field']}: {change['replacements']} replaced{records}", highlight=False
+        )
+    if not done["redacted"]:
+        console.print("  their name and contacts were not in the case's text", highlight=False)
+    console.print(f"  search document of case {done['case']} rebuilt", highlight=False)

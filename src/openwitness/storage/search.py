@@ -70,6 +70,16 @@ class SearchIndex:
             )
         conn.execute(text(statement), [{"id": cid, "body": body} for cid, body in rows])
 
+    def document(self, conn: Connection, complaint_id: int) -> str | None:
+        """The text a complaint is indexed by now (None if it has none)."""
+        statement = (
+            "SELECT body FROM complaint_search WHERE rowid = :id"
+            if self.is_sqlite
+            else "SELECT body FROM complaint_search WHERE complaint_id = :id"
+        )
+        body: str | None = conn.execute(text(statement), {"id": complaint_id}).scalar()
+        return body
+
     def condition(
         self, conn: Connection, query: str, complaint_id: SQLColumnExpression[int]
     ) -> ColumnElement[bool]:

@@ -6,7 +6,11 @@ the log's tiles are fetched by programs (and by the pages' own scripts), which d
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
@@ -55,6 +59,20 @@ async def response_for(request: Request, exc: Exception) -> Response:
     return _page(request, exc.status_code, message, dict(exc.headers or {}))
 
 
+async def invalid(request: Request, exc: Exception) -> Response:
+    """A page address with a bad id or value (e.g. /cases/99999999999): a page, not JSON."""
+    assert isinstance(exc, RequestValidationError)
+    if not wants_page(request):
+        return await request_validation_exception_handler(request, exc)
+    problems = "; ".join(
+        f"{item['loc'][-1]}: {item['msg']}" if item["loc"] else str(item["msg"])
+        for item in exc.errors()
+    )
+    message = f"this address is not one the site can show ({problems})"
+    return _page(request, 422, message, None)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(OpenWitnessError, response_for)
     app.add_exception_handler(HTTPException, response_for)
+    app.add_exception_handler(RequestValidationError, invalid)

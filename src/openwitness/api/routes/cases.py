@@ -3,7 +3,6 @@ analysts see them de-identified."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -11,7 +10,14 @@ from pydantic import BaseModel, Field
 
 from openwitness.accounts.service import Role
 from openwitness.api.deps import AdminDep, Editor, IdPath, Reader, ServicesDep, viewer
-from openwitness.cases.forms import MAX_ID, AllegationForm, CaseForm, PersonForm
+from openwitness.cases.forms import (
+    DAY_RANGE,
+    MAX_ID,
+    AllegationForm,
+    CaseForm,
+    Day,
+    PersonForm,
+)
 from openwitness.cases.listing import MAX_OFFSET, MAX_PAGE, Filters
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -23,8 +29,8 @@ def filters(
     officer: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     category: Annotated[str | None, Query(description="Includes its subcategories")] = None,
     status: Annotated[str | None, Query(description="An allegation's status")] = None,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    received_from: Annotated[Day | None, Query(description=DAY_RANGE)] = None,
+    received_to: Annotated[Day | None, Query(description=DAY_RANGE)] = None,
     overdue: Annotated[bool, Query(description="Only with an overdue allegation")] = False,
     q: Annotated[str | None, Query(description="Full-text search", max_length=200)] = None,
 ) -> Filters:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from openwitness.api.deps import Editor, IdPath, Reader, ServicesDep, viewer
-from openwitness.cases.forms import MAX_ID
+from openwitness.cases.forms import MAX_ID, Day
 from openwitness.cases.history import history
 
 router = APIRouter(prefix="/api/v1/officers", tags=["officers"])
@@ -22,13 +21,13 @@ class NewOfficer(BaseModel):
     warrant: str | None = None
     rank: str | None = None
     unit: str | None = None
-    since: date | None = Field(default=None, description="When these identifiers were seen")
+    since: Day | None = Field(default=None, description="When these identifiers were seen")
 
 
 class NewIdentifier(BaseModel):
     kind: str = Field(description="name, collar, warrant, rank, unit or alias")
     value: str
-    since: date | None = None
+    since: Day | None = None
 
 
 class Photo(BaseModel):

@@ -20,6 +20,9 @@ class Erasure(BaseModel):
 def erase_person(
     person_id: IdPath, body: Erasure, services: ServicesDep, admin: AdminDep
 ) -> dict[str, Any]:
-    """Drop a person's sealed details for good; the case keeps that someone was involved."""
-    services.cases.erase_person(person_id, admin.username, body.reason)
-    return {"id": person_id, "erased": True}
+    """Drop a person's sealed details for good; the case keeps that someone was involved.
+
+    Their name and contacts are also replaced by ``[erased]`` in the case's free text and
+    history, and its search document is rebuilt; ``redacted`` lists each field changed and
+    how many replacements were made there."""
+    return services.cases.erase_person(person_id, admin.username, body.reason)

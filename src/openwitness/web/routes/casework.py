@@ -44,6 +44,7 @@ from openwitness.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+MAX_QUERY = 200  # as the API's ``q``
 
 
 # The case page's outcome form: (field of OutcomeForm, label, input type, choices).
@@ -186,6 +187,9 @@ def _filters(request: Request, account: Account) -> tuple[Filters, dict[str, str
     if query and account.role is Role.ANALYST:
         errors["q"] = "searching narratives needs the role admin or caseworker"
         query = None
+    if query and len(query) > MAX_QUERY:
+        errors["q"] = f"at most {MAX_QUERY} characters"
+        query = None
     chosen = Filters(
         force=given.get("force"),
         officer=int(officer) if officer else None,
@@ -261,7 +265,9 @@ def case_page(
 
 
 @router.get("/cases/{case_id}/evidence/{sha256}")
-def case_evidence(case_id: int, sha256: str, services: ServicesDep, account: SignedIn) -> Response:
+def case_evidence(
+    case_id: IdPath, sha256: str, services: ServicesDep, account: SignedIn
+) -> Response:
     """The stored file, for playback on the case page: only to those who may see the case."""
     _editor(account)  # footage identifies people: not for de-identified readers
     case = services.cases.view(case_id, viewer(account))  # 404 for someone else's case
