@@ -34,7 +34,7 @@ async def _spooled(request: Request, folder: Path) -> Path:
             size += len(chunk)
             if size > MAX_CSV_BYTES:
                 raise HTTPException(413, f"CSV larger than {MAX_CSV_BYTES:,} bytes")
-            handle.write(chunk)
+            await run_in_threadpool(handle.write, chunk)  # the disk, off the event loop
     if size == 0:
         raise HTTPException(400, "empty body: send the CSV file's bytes")
     return path

@@ -18,7 +18,6 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from openwitness.accounts.service import Account, AuthenticationFailed, Role
@@ -31,13 +30,11 @@ from openwitness.api.deps import (
     sign_in_result,
     viewer,
 )
-from openwitness.api.routes.imports import MAX_CSV_BYTES
 from openwitness.cases.forms import AllegationForm, OutcomeForm
 from openwitness.cases.listing import Filters
 from openwitness.cases.outcomes import FINDINGS, HANDLING_ROUTES, RESULTS, STATUSES
 from openwitness.cases.taxonomy import taxonomy
 from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
-from openwitness.evidence.service import FileTooLarge
 from openwitness.web.fields import field_errors
 from openwitness.web.ratelimit import limited, try_again_in
 from openwitness.web.templating import templates
@@ -104,7 +101,11 @@ def _page(
 
 
 async def _checked_form(request: Request) -> FormData:
-    """The posted form, refused unless it carries this session's CSRF token."""
+    """A dependency: the posted form, refused unless it carries this session's CSRF token.
+
+    Reading the body is the only part of a form post done on the event loop: the handlers
+    that take the form are plain functions, which FastAPI runs in its thread pool, so one
+    waiting on the database's write lock holds up no other request."""
     form = await request.form(max_files=1, max_fields=60)
     token = form.get("csrf_token")
     if not csrf_matches(
@@ -112,6 +113,13 @@ async def _checked_form(request: Request) -> FormData:
     ):
         raise ForbiddenError("the form has expired or did not come from this site: reload it")
     return form
+
+
+CheckedForm = Annotated[FormData, Depends(_checked_form)]
+
+
+async def _sign_in_form(request: Request) -> FormData:
+    return await request.form(max_files=0, max_fields=5)
 
 
 def _editor(account: Account) -> None:
@@ -130,10 +138,13 @@ def _local(target: str) -> str:
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request, services: ServicesDep) -> Response:
+def sign_in(
+    request: Request,
+    services: ServicesDep,
+    form: Annotated[FormData, Depends(_sign_in_form)],
+) -> Response:
     """Attempts are limited per address, and failures per username: beyond either, the page
     comes back with the username kept and says when to try again (429, Retry-After)."""
-    form = await request.form(max_files=0, max_fields=5)
     username, password = str(form.get("username", ""))[:64], str(form.get("password", ""))
     target = _local(str(form.get("next", "/cases")))
     if (wait := sign_in_refused(request, username)) is not None:
@@ -160,8 +171,9 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, services: ServicesDep, _account: SignedIn) -> Response:
-    await _checked_form(request)
+def sign_out(
+    request: Request, services: ServicesDep, _account: SignedIn, _form: CheckedForm
+) -> Response:
     services.sessions.sign_out(request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
@@ -286,10 +298,9 @@ def _stored_file(services: Any, sha256: str, account: Account) -> FileResponse:
 
 
 @router.post("/cases/{case_id}/allegations")
-async def add_allegation(
-    request: Request, case_id: IdPath, services: ServicesDep, account: SignedIn
+def add_allegation(
+    request: Request, case_id: IdPath, services: ServicesDep, account: SignedIn, form: CheckedForm
 ) -> Response:
-    form = await _checked_form(request)
     _editor(account)
     given = {k: str(v).strip() for k, v in form.items() if isinstance(v, str) and str(v).strip()}
     fields = {k: given[k] for k in ("officer", "category", "next_action", "due_on") if k in given}
@@ -307,10 +318,13 @@ async def add_allegation(
 
 
 @router.post("/allegations/{allegation_id}/outcome")
-async def record_outcome(
-    request: Request, allegation_id: IdPath, services: ServicesDep, account: SignedIn
+def record_outcome(
+    request: Request,
+    allegation_id: IdPath,
+    services: ServicesDep,
+    account: SignedIn,
+    form: CheckedForm,
 ) -> Response:
-    form = await _checked_form(request)
     _editor(account)
     given = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
     changes = {k: v for k, v in given.items() if k in OutcomeForm.model_fields and v}
@@ -384,12 +398,10 @@ def _admin(account: Account) -> None:
 
 
 @router.post("/import", response_class=HTMLResponse)
-async def run_import(request: Request, services: ServicesDep, account: SignedIn) -> Response:
-    _admin(account)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_CSV_BYTES:
-        raise FileTooLarge(f"the file is larger than {MAX_CSV_BYTES:,} bytes")
-    form = await _checked_form(request)
+def run_import(
+    request: Request, services: ServicesDep, account: SignedIn, form: CheckedForm
+) -> Response:
+    _admin(account)  # the body is bounded by the CSV limit as it streams (api.body_limit)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     upload = form.get("file")
     kind = values.get("kind", "roster")
@@ -404,10 +416,10 @@ async def run_import(request: Request, services: ServicesDep, account: SignedIn)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "upload.csv"
             with path.open("wb") as handle:  # spooled by the form parser; copied, not read whole
-                await run_in_threadpool(shutil.copyfileobj, upload.file, handle)
+                shutil.copyfileobj(upload.file, handle)
             try:
-                report = await run_in_threadpool(
-                    load, path, values.get("force", ""), values.get("source", "web") or "web",
+                report = load(
+                    path, values.get("force", ""), values.get("source", "web") or "web",
                     account.username, "dry_run" in values,
                 )  # fmt: skip
             except OpenWitnessError as error:

@@ -8,10 +8,10 @@ evidence into the vault and log, the report into cases. A refused form comes bac
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -77,10 +77,18 @@ def follow_up_page(request: Request) -> HTMLResponse:
     return _page(request, "follow_up.html", report=None, error=None, token="")
 
 
+async def _follow_up_form(request: Request) -> FormData:
+    return await request.form(max_files=0, max_fields=3)
+
+
 @router.post("/follow-up", response_class=HTMLResponse)
-async def follow_up(request: Request, services: ServicesDep) -> HTMLResponse:
-    """The token comes in the form body, so it stays out of URLs, history and access logs."""
-    form = await request.form(max_files=0, max_fields=3)
+def follow_up(
+    request: Request,
+    services: ServicesDep,
+    form: Annotated[FormData, Depends(_follow_up_form)],
+) -> HTMLResponse:
+    """The token comes in the form body, so it stays out of URLs, history and access logs.
+    Only reading the form runs on the event loop; this runs in the thread pool."""
     token = str(form.get("token", "")).strip()[:100]
     if (wait := rate_limits(request).follow_up.hit(client_address(request))) is not None:
         return limited(_page(
