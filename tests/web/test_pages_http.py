@@ -71,7 +71,8 @@ def site(services: Services, tmp_path: Any) -> Iterator[Site]:
     accounts.create("cw", PASSWORD, "caseworker", "law-centre")
     accounts.create("analyst", PASSWORD, "analyst")
     accounts.create("admin", PASSWORD, "admin")
-    app = create_app(replace(services.settings, public_rate_per_minute=10**6))
+    unlimited = {name: "1000000 per minute" for name in services.settings.rates}
+    app = create_app(replace(services.settings, rates=unlimited))
     clients: dict[str, TestClient] = {}
     with TestClient(app, base_url="https://testserver") as anonymous:
         for user in ("cw", "analyst", "admin"):
