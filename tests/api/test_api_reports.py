@@ -15,7 +15,7 @@ from openwitness.core.config import Settings
 from openwitness.ledger.note import parse_verifier_key
 from openwitness.ledger.receipt import parse_receipt
 from openwitness.ledger.verify import verify_receipt
-from openwitness.services import initialise
+from openwitness.services import Services, initialise
 from tests.api.test_api_server import free_port, run_witness, serving
 from tests.support import MEDIA, require_shared
 
@@ -122,3 +122,25 @@ def test_a_report_without_a_name(settings: Settings, kind: str) -> None:
         assert made.json()["receipt"]["items"] == []
         extra = client.post("/api/v1/reports", json={**body, "allegations": []})
         assert extra.status_code == 422  # the public form takes no allegations or officer ids
+
+
+def test_a_report_form_sent_twice_makes_one_report(sqlite_services: Services) -> None:
+    """A retry on a bad connection, or a double tap, sends the same form (the same one-time
+    key) again: the answer is the first report's receipt, not a second report."""
+    with TestClient(create_app(sqlite_services.settings), base_url="https://testserver") as web:
+        form_page = web.get("/report").text
+        key = form_page.split('name="submission" value="')[1].split('"')[0]
+        form = {
+            "occurred_at": "2026-11-30T18:30", "place": "High Street", "force": "kent",
+            "encounter_type": "other", "narrative": "Stopped.", "submission": key,
+        }  # fmt: skip
+        first = web.post("/report", data=form)
+        second = web.post("/report", data=form)
+        assert first.url.path == second.url.path == "/report/receipt"
+        number = first.text.split('id="case-number">')[1].split("<")[0]
+        assert second.text.split('id="case-number">')[1].split("<")[0] == number
+        reloaded = web.get("/report/receipt")
+        assert reloaded.status_code == 200 and f'id="case-number">{number}<' in reloaded.text
+        assert reloaded.headers["cache-control"] == "no-store"
+    with sqlite_services.db.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM complaint").scalar_one() == 1

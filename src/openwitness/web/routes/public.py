@@ -118,6 +118,7 @@ def _report_context(
         "errors": errors,
         "max_bytes": services.vault.max_upload_bytes,
         "submission": values.get("submission") or new_key(),
+        "max_files": MAX_FILES,
     }
 
 

@@ -1,18 +1,27 @@
 // The receipt page: compare each lodged item with the SHA-256 the browser computed itself
-// before uploading (report.js keeps them for this tab in sessionStorage).
+// before uploading (report.js keeps them for this tab in sessionStorage). The report has
+// arrived, so the draft, the lodged files and the form's one-time key are let go; the hashes
+// are kept under this report's number, so a reload shows the same comparison.
 "use strict";
 
 (() => {
-  const stored = sessionStorage.getItem("ow-browser-hashes");
+  const number = (document.getElementById("case-number") || {}).textContent || "";
+  const mine = `ow-receipt-hashes-${number}`;
+  const fresh = sessionStorage.getItem("ow-browser-hashes");
+  if (fresh) sessionStorage.setItem(mine, fresh);
+  for (const name of ["ow-browser-hashes", "ow-report-draft", "ow-lodged", "ow-report-key"]) {
+    sessionStorage.removeItem(name);
+  }
+  const stored = sessionStorage.getItem(mine);
   if (!stored) return;
   const computed = JSON.parse(stored);
   const items = Array.from(document.querySelectorAll(".lodged-item"));
   const lodged = new Set(items.map((item) => item.dataset.sha256));
   for (const item of items) {
-    const mine = computed.find((c) => c.sha256 === item.dataset.sha256);
-    if (mine) {
+    const match = computed.find((c) => c.sha256 === item.dataset.sha256);
+    if (match) {
       item.querySelector(".browser-match").textContent =
-        `\u2713 Matches the SHA-256 your browser computed of ${mine.name}.`;
+        `\u2713 Matches the SHA-256 your browser computed of ${match.name}.`;
       item.classList.add("matched");
     }
   }
@@ -23,5 +32,4 @@
       "The server did not record the bytes your browser hashed.";
     warning.hidden = false;
   }
-  sessionStorage.removeItem("ow-browser-hashes");
 })();
