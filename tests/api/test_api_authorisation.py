@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from openwitness.accounts.service import Role
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.cases.forms import CaseForm
 from openwitness.cases.incidents import NewIncident
 from openwitness.services import Services

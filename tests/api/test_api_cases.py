@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.services import Services
 
 PASSWORD = "correct horse battery staple"

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.services import Services
 from openwitness.storage.models import ChangeRecord
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.core.config import Settings
 from openwitness.ledger.checkpoint import open_checkpoint
 from openwitness.ledger.note import Verifier, parse_verifier_key

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.cases.complaints import NewCase
 from openwitness.cases.incidents import NewIncident
 from openwitness.services import Services

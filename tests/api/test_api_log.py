@@ -17,8 +17,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
 from openwitness.api.routes.tiles import parse_tile_index
+from openwitness.app import create_app
 from openwitness.core.config import Settings
 from openwitness.core.errors import NotFoundError
 from openwitness.ledger import merkle

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.core.config import Settings
 from openwitness.core.errors import InvalidRequestError
 from openwitness.services import Services, initialise

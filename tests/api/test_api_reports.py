@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.core.config import Settings
 from openwitness.ledger.note import parse_verifier_key
 from openwitness.ledger.receipt import parse_receipt

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.cases.forms import CaseForm
 from openwitness.core.config import DEFAULT_RATES
 from openwitness.ledger import merkle

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.services import Services
 from openwitness.storage.models import Account as AccountRow
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.cases.forces import UK_FORCES
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.services import Services, open_services

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.cases.incidents import NewIncident
 from openwitness.core.errors import InvalidRequestError
 from openwitness.services import Services

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.core.errors import InvalidRequestError
 from openwitness.services import Services
 from tests.api.test_api_authorisation import PHOTO

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.cases.history import history
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.services import Services

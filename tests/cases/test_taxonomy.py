@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.cases.taxonomy import (
     IOPC_CATEGORIES,
     LEGACY_CODES,

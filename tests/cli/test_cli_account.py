@@ -6,7 +6,7 @@ import subprocess
 
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.core.config import Settings
 from openwitness.services import initialise
 from tests.cli.test_cli_evidence import WITNESS, witness

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from openwitness.accounts.sessions import csrf_token
-from openwitness.api.app import create_app
 from openwitness.api.deps import SESSION_COOKIE
+from openwitness.app import create_app
 from openwitness.services import Services
 
 PASSWORD = "correct horse battery staple"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.api.app import create_app
+from openwitness.app import create_app
 from openwitness.core.config import Settings
 from openwitness.services import Services
 from tests.api.test_api_authorisation import tiny_png

@@ -135,7 +135,7 @@ def serve(
     """Run the web app and the API (initialising the data folder on first use)."""
     import uvicorn
 
-    from openwitness.api.app import create_app
+    from openwitness.app import create_app
 
     if demo and not allow_public_demo and not _is_loopback(host):
         fail(

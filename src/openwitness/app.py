@@ -1,0 +1,86 @@
+"""The composition root: the one FastAPI app that ``witness serve`` runs, built from the API,
+the web pages and the resumable uploads over the same services.
+
+It sits above both interfaces, so the web layer may use the API's dependencies while the API
+never imports the web layer; a capability that comes next (statistics, live recording,
+patterns, screening) adds its routers here the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+import openwitness
+from openwitness.api import app as api_app
+from openwitness.api.body_limit import DEFAULT_LIMIT, BodyLimit
+from openwitness.api.deps import RateLimits
+from openwitness.api.routes import imports
+from openwitness.core.config import Settings
+from openwitness.services import Services, open_services
+from openwitness.web import app as web_app
+from openwitness.web.routes import public, uploads
+
+SWEEP_SECONDS = 3600
+
+
+async def _sweep_uploads(services: Services) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        await run_in_threadpool(services.uploads.sweep)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app over an initialised installation (raises NotInitialisedError if not)."""
+    settings = settings or Settings.from_env()
+    rate_limits = RateLimits(settings.rates)  # a mistyped rate is refused before anything opens
+    services = open_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Uploads a crash cut short are repaired (and finished ones lodged) before serving;
+        # abandoned ones are cleared while running, not only at the next start.
+        await run_in_threadpool(services.uploads.recover)
+        sweeper = asyncio.create_task(_sweep_uploads(services))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            services.close()
+
+    app = FastAPI(
+        title="OpenWitness",
+        version=openwitness.__version__,
+        description="Evidence vault and public transparency log with offline-verifiable receipts.",
+        lifespan=lifespan,
+        docs_url=None,  # served by the web app from local assets: openwitness.web.routes.public
+        redoc_url=None,
+    )
+    api_app.install(app, services, rate_limits)
+    # Inside the security headers' middleware (which web installs next), so a 413 raised
+    # while a route reads its body reaches the error handlers as itself.
+    app.add_middleware(BodyLimit, limit_for=_body_limits(services.settings.max_upload_bytes))
+    web_app.install(app, services)
+    return app
+
+
+def _body_limits(max_upload: int) -> Callable[[str, str], int]:
+    """Each route's body limit: files where files are taken, a small one everywhere else. File
+    routes get a margin so that their own checks, with their own messages, refuse first."""
+
+    def limit_for(method: str, path: str) -> int:
+        if method == "POST" and path == "/api/v1/evidence":
+            return max_upload + DEFAULT_LIMIT
+        if method == "PATCH" and path.startswith(f"{uploads.PREFIX}/"):
+            return max_upload + DEFAULT_LIMIT
+        if method == "POST" and path == "/report":
+            return max_upload * public.MAX_FILES + DEFAULT_LIMIT
+        if method == "POST" and (path == "/import" or path.startswith("/api/v1/imports/")):
+            return imports.MAX_CSV_BYTES + DEFAULT_LIMIT
+        return DEFAULT_LIMIT
+
+    return limit_for
