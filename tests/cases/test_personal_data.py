@@ -8,6 +8,7 @@ from openwitness.cases.complaints import NewCase, NewPerson
 from openwitness.services import Services
 from openwitness.storage.models import Person
 from tests.cases.test_cases import incident
+from tests.support import ENTITLED
 
 DETAILS = {"name": "Adaeze Okafor", "phone": "07700 900123"}
 
@@ -16,8 +17,8 @@ def test_two_sealings_of_the_same_details_use_different_nonces(services: Service
     """AES-GCM with a repeated nonce leaks the XOR of the plaintexts and lets the key's
     authenticator be forged; the same details sealed twice must not even look alike."""
     people = tuple(NewPerson(role, dict(DETAILS)) for role in ("complainant", "witness"))
-    case, _ = services.cases.add(NewCase(incident(), people=people), "tester", None)
-    services.cases.add(NewCase(incident(), people=people[:1]), "tester", None)
+    case, _ = services.cases.add(NewCase(incident(), people=people), "tester", None, ENTITLED)
+    services.cases.add(NewCase(incident(), people=people[:1]), "tester", None, ENTITLED)
     with services.db.read() as conn:
         sealed = conn.execute(select(Person.sealed).order_by(Person.id)).scalars().all()
     assert len(sealed) == 3 and all(blob is not None for blob in sealed)
