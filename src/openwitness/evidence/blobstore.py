@@ -24,7 +24,8 @@ _NEW, _PART, _STAGED = ".new", ".part", ".staged"
 _STALE_NEW_SECONDS = 3600
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable (the directory entry itself)."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -74,7 +75,7 @@ class StagingFile:
         sha256 = self._hash.hexdigest()
         staged = self._dir / f"{sha256}.{self._id}{_STAGED}"
         os.rename(self.path, staged)
-        _fsync_dir(self._dir)
+        fsync_dir(self._dir)
         self.path, self.sha256 = staged, sha256
         return sha256
 
@@ -118,10 +119,10 @@ class BlobStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(source, 0o400)
         os.replace(source, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         if created:
-            _fsync_dir(target.parent.parent)
-            _fsync_dir(self.root)
+            fsync_dir(target.parent.parent)
+            fsync_dir(self.root)
         return target
 
     def recover(self, is_logged: Callable[[str], bool]) -> None:

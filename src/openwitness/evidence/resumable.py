@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError, OpenWitnessError
+from openwitness.evidence.blobstore import fsync_dir
 from openwitness.evidence.service import FileTooLarge, Vault, check_sha256
 
 DAYS_TO_KEEP = 2  # an unfinished upload can be resumed for this long
@@ -67,14 +68,6 @@ class UploadState:
         return self.offset == self.length
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class ResumableUploads:
     def __init__(self, folder: Path, vault: Vault, partial_budget_bytes: int) -> None:
         self.folder = folder
@@ -107,7 +100,7 @@ class ResumableUploads:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, info)
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
 
     @contextlib.contextmanager
     def _locked(self, upload_id: str) -> Iterator[int]:
