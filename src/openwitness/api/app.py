@@ -35,7 +35,7 @@ from openwitness.core.config import Settings
 from openwitness.services import Services, open_services
 from openwitness.web import errors as web_errors
 from openwitness.web import security
-from openwitness.web.routes import casework, public, uploads
+from openwitness.web.routes import casework, guidance, public, uploads
 from openwitness.web.routes.uploads import uploads_router
 from openwitness.web.templating import STATIC
 
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web_errors.install(app)
     casework.install(app)
     app.include_router(public.router)
+    app.include_router(guidance.router)
     app.include_router(casework.router)
     app.include_router(uploads_router(services.uploads))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
