@@ -159,7 +159,8 @@ def test_the_operator_is_read_from_the_environment(monkeypatch: pytest.MonkeyPat
 def test_the_rights_page_has_no_internal_notes(services: Services) -> None:
     with site(services.settings) as client:
         text = words(client.get("/rights"))
-    for note in ("Not yet verified", "not verified", "was not read", "was not checked", "unverified"):
+    notes = ("Not yet verified", "not verified", "was not read", "was not checked", "unverified")
+    for note in notes:
         assert note not in text, note
     assert "we could not confirm" in text
     assert 'href="/complain"' in text
