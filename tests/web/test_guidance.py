@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from openwitness.api.app import create_app
 from openwitness.core.config import DEFAULT_SITE_OPERATOR, Settings
 from openwitness.services import Services
+from tests.web.conftest import served
 
 FORM = {
     "occurred_at": "2025-06-01T14:30",
@@ -154,6 +156,17 @@ def test_the_operator_is_read_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("OPENWITNESS_SITE_CONTACT")
     settings = Settings.from_env()
     assert (settings.site_operator, settings.site_contact) == (DEFAULT_SITE_OPERATOR, "")
+
+
+def test_witness_serve_shows_the_operator_set_in_its_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("OPENWITNESS_SITE_OPERATOR", "Lambeth Copwatch")
+    monkeypatch.setenv("OPENWITNESS_SITE_CONTACT", "https://copwatch.example/contact")
+    with served(tmp_path) as base:
+        page = " ".join(httpx.get(base + "/complain", timeout=10).text.split())
+    assert "This site is run by <strong>Lambeth Copwatch</strong>" in page
+    assert '<a href="https://copwatch.example/contact">' in page
 
 
 def test_the_rights_page_has_no_internal_notes(services: Services) -> None:
