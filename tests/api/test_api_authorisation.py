@@ -44,6 +44,9 @@ PUBLIC = {
     ("GET", "/checkpoint"),
     ("GET", "/tile/entries/{path}"),
     ("GET", "/tile/{level}/{path}"),
+    ("GET", "/complain"),  # complaints guidance (web/routes/guidance.py)
+    ("GET", "/complain/letter"),  # a blank letter: never shows a report
+    ("GET", "/report/letter"),  # only the report the receipt cookie names (test_guidance.py)
 }
 
 CASE = {

@@ -12,7 +12,10 @@ import pytest
 from tests.support import MEDIA, require_shared
 from tests.web.conftest import assert_fits, serious_violations
 
-PUBLIC_PAGES = ["/", "/report", "/verify", "/log", "/rights", "/follow-up", "/sign-in"]
+PUBLIC_PAGES = [
+    "/", "/report", "/verify", "/log", "/rights", "/complain", "/complain/letter", "/report/letter",
+    "/follow-up", "/sign-in",
+]  # fmt: skip
 PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
 
 
@@ -37,7 +40,7 @@ def test_every_page_can_be_reached_by_keyboard(page: Any, site: str) -> None:
     for _ in range(12):
         page.keyboard.press("Tab")
         reached.add(page.evaluate("() => document.activeElement.getAttribute('href')"))
-    assert {"/report", "/verify", "/log", "/rights"} <= reached
+    assert {"/report", "/verify", "/log", "/rights", "/complain"} <= reached
 
 
 def test_a_refused_report_names_each_field_beside_it_and_passes_axe(page: Any, site: str) -> None:
@@ -76,8 +79,44 @@ def test_the_report_form_works_without_javascript(browser: Any, site: str) -> No
         assert item.count() == 1
         assert item.get_attribute("data-sha256") == hashlib.sha256(PHOTO.read_bytes()).hexdigest()
         assert len(page.locator("#follow-up-token").text_content() or "") >= 20
+
+        page.click("#letter-link")  # the letter filled in from this report
+        assert page.locator("#letter-place").text_content() == "Brixton Road"
+        assert page.locator("#letter-force").text_content() == "Metropolitan Police Service"
+        assert hashlib.sha256(PHOTO.read_bytes()).hexdigest() in (
+            page.locator("#letter-evidence").text_content() or ""
+        )
     finally:
         context.close()
+
+
+def test_the_filled_in_letter_fits_a_phone_passes_axe_and_prints_as_just_the_letter(
+    page: Any, site: str, tmp_path: Path
+) -> None:
+    require_shared(PHOTO)
+    page.goto(site + "/report")
+    page.set_input_files("#files", str(PHOTO))
+    page.fill("#occurred_at", "2026-11-30T18:30")
+    page.fill("#place", "Brixton Road")
+    page.select_option("#force", "metropolitan")
+    page.select_option("#encounter_type", "stop-and-search")
+    page.fill("#narrative", "Stopped and searched outside the station.")
+    page.fill("#officer_description", "PC 4471, red beard")
+    page.click("#send-report")
+    page.wait_for_url(site + "/report/receipt", wait_until="load")
+    page.get_by_role("link", name="Your complaint letter").click()
+    page.wait_for_url(site + "/report/letter")
+    assert page.locator("#letter-officers").text_content() == "PC 4471, red beard"
+    assert page.locator("#letter-narrative").text_content() == (
+        "Stopped and searched outside the station."
+    )
+    page.screenshot(path=str(tmp_path / "letter.png"), full_page=True)
+    assert_fits(page)
+    assert serious_violations(page) == []
+    page.emulate_media(media="print")
+    assert page.locator("#letter").is_visible()
+    for hidden in ("header.site", "footer.site", ".letter-help", "main > h1"):
+        assert not page.locator(hidden).is_visible(), hidden
 
 
 def test_the_api_docs_load_from_this_site_under_the_same_policy(page: Any, site: str) -> None:

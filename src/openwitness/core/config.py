@@ -17,6 +17,8 @@ DEFAULT_RATES = {
     "follow_up": "20 per 10 minutes",
     "uploads": "60 per 10 minutes",  # files lodged: a report with 20 files and retries
 }
+#: who runs the site, as every page's footer names them when OPENWITNESS_SITE_OPERATOR is unset
+DEFAULT_SITE_OPERATOR = "the people who run this OpenWitness site"
 
 
 def _default_home() -> Path:
@@ -49,6 +51,10 @@ class Settings:
     upload_bytes_per_day: int = 20 * GIB
     #: disk that unfinished resumable uploads may take in all (their declared sizes)
     partial_uploads_max_bytes: int = 16 * GIB
+    #: who runs this site and how to reach them, shown on every page (people lodging evidence
+    #: need to know who holds it); an empty contact is shown as not configured
+    site_operator: str = DEFAULT_SITE_OPERATOR
+    site_contact: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,6 +81,9 @@ class Settings:
             forwarded_allow_ips=os.environ.get("OPENWITNESS_FORWARDED_ALLOW_IPS", "").strip(),
             upload_bytes_per_day=int(daily) if daily else 20 * GIB,
             partial_uploads_max_bytes=int(partial) if partial else 16 * GIB,
+            site_operator=os.environ.get("OPENWITNESS_SITE_OPERATOR", "").strip()
+            or DEFAULT_SITE_OPERATOR,
+            site_contact=os.environ.get("OPENWITNESS_SITE_CONTACT", "").strip(),
         )
 
     @property

@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
+
+from openwitness.core.config import DEFAULT_SITE_OPERATOR
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -35,5 +38,23 @@ def when(value: str | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def site(request: Request) -> dict[str, str]:
+    """Who runs the site serving this request and how to reach them (every page's footer).
+
+    Read from the app's own settings per request rather than stored in the shared Jinja
+    environment, so two apps in one process (as in tests) each show their own."""
+    services = getattr(request.app.state, "services", None)
+    settings = getattr(services, "settings", None)
+    operator = getattr(settings, "site_operator", "") or DEFAULT_SITE_OPERATOR
+    contact = getattr(settings, "site_contact", "") or ""
+    kind = "text"
+    if contact.startswith(("https://", "http://")):
+        kind = "url"
+    elif "@" in contact and " " not in contact and "/" not in contact:
+        kind = "email"
+    return {"operator": operator, "contact": contact, "contact_kind": kind}
+
+
 templates.env.filters["plain"] = plain
 templates.env.filters["when"] = when
+templates.env.globals["site"] = site
