@@ -53,8 +53,8 @@ def app_for(settings: Settings, **changes: int) -> TestClient:
 
 
 @pytest.fixture
-def client(sqlite_services: Services) -> Iterator[TestClient]:
-    with app_for(sqlite_services.settings, max_upload_bytes=1024 * 1024) as test_client:
+def client(services: Services) -> Iterator[TestClient]:
+    with app_for(services.settings, max_upload_bytes=1024 * 1024) as test_client:
         yield test_client
 
 
@@ -63,7 +63,7 @@ def log_size(services: Services) -> int:
 
 
 def test_concatenation_overrides_and_bad_lengths_are_refused(
-    client: TestClient, sqlite_services: Services
+    client: TestClient, services: Services
 ) -> None:
     data = photo()
     partial = client.post(
@@ -102,13 +102,13 @@ def test_concatenation_overrides_and_bad_lengths_are_refused(
     assert client.head(location, headers=TUS).headers["upload-offset"] == "0"
     no_hash = client.post("/uploads/", headers={**TUS, "Upload-Length": "10"})
     assert no_hash.status_code == 400 and "sha256" in no_hash.text
-    assert list((sqlite_services.settings.uploads_dir).glob("*.json")) == [
-        sqlite_services.settings.uploads_dir / f"{location.rsplit('/', 1)[1]}.json"
+    assert list((services.settings.uploads_dir).glob("*.json")) == [
+        services.settings.uploads_dir / f"{location.rsplit('/', 1)[1]}.json"
     ]
 
 
 def test_a_resume_after_a_crash_lands_at_the_recorded_offset(
-    client: TestClient, sqlite_services: Services
+    client: TestClient, services: Services
 ) -> None:
     data = photo(5000)
     half = len(data) // 2
@@ -116,7 +116,7 @@ def test_a_resume_after_a_crash_lands_at_the_recorded_offset(
     first = client.patch(location, content=data[:half], headers={**PATCH, "Upload-Offset": "0"})
     assert first.status_code == 204 and first.headers["upload-offset"] == str(half)
     # A crash mid-PATCH leaves bytes on disk after the recorded offset.
-    partial = sqlite_services.settings.uploads_dir / location.rsplit("/", 1)[1]
+    partial = services.settings.uploads_dir / location.rsplit("/", 1)[1]
     with partial.open("ab") as leftover:
         leftover.write(b"written before the crash, never recorded" * 100)
     head = client.head(location, headers=TUS)
@@ -125,29 +125,29 @@ def test_a_resume_after_a_crash_lands_at_the_recorded_offset(
     rest = client.patch(location, content=data[half:], headers=resumed)
     assert rest.status_code == 204, rest.text
     sha = hashlib.sha256(data).hexdigest()
-    stored = sqlite_services.vault.get(sha)
+    stored = services.vault.get(sha)
     assert stored.size == len(data)  # the client's own bytes, and a receipt for its hash
     assert client.get(f"/api/v1/evidence/{sha}/receipt").status_code == 200
-    assert sqlite_services.vault.blob_path(sha).read_bytes() == data
+    assert services.vault.blob_path(sha).read_bytes() == data
 
 
 def test_bytes_that_do_not_hash_as_declared_never_enter_the_log(
-    client: TestClient, sqlite_services: Services
+    client: TestClient, services: Services
 ) -> None:
     declared, sent = photo() + b"\x01", photo() + b"\x02"  # same length, other bytes
-    before = log_size(sqlite_services)
+    before = log_size(services)
     location = create(client, declared)
     patched = client.patch(location, content=sent, headers={**PATCH, "Upload-Offset": "0"})
     assert patched.status_code == 460 and "not the file you hashed" in patched.text
-    assert log_size(sqlite_services) == before
+    assert log_size(services) == before
     assert client.head(location, headers=TUS).status_code == 410  # start a new upload
-    assert not (sqlite_services.settings.uploads_dir / location.rsplit("/", 1)[1]).exists()
+    assert not (services.settings.uploads_dir / location.rsplit("/", 1)[1]).exists()
 
 
 def test_an_upload_finished_but_never_lodged_is_lodged_at_start_and_on_request(
-    sqlite_services: Services,
+    services: Services,
 ) -> None:
-    settings = sqlite_services.settings
+    settings = services.settings
     first, second = photo(10), photo(11)
     with app_for(settings) as client:
         locations = [create(client, data) for data in (first, second)]
@@ -159,7 +159,7 @@ def test_an_upload_finished_but_never_lodged_is_lodged_at_start_and_on_request(
         record = folder / f"{upload_id}.json"
         finished = record.read_text().replace('"offset": 0', f'"offset": {len(data)}')
         record.write_text(finished)
-    sqlite_services.uploads.status(locations[1].rsplit("/", 1)[1])  # a request touches one
+    services.uploads.status(locations[1].rsplit("/", 1)[1])  # a request touches one
     with app_for(settings) as client:  # start-up lodges the other
         for data in (first, second):
             sha = hashlib.sha256(data).hexdigest()
@@ -168,8 +168,8 @@ def test_an_upload_finished_but_never_lodged_is_lodged_at_start_and_on_request(
         assert head.status_code == 200 and head.headers["upload-offset"] == str(len(first))
 
 
-def test_anonymous_uploads_have_a_budget_per_client(sqlite_services: Services) -> None:
-    settings = sqlite_services.settings
+def test_anonymous_uploads_have_a_budget_per_client(services: Services) -> None:
+    settings = services.settings
     with TestClient(
         create_app(replace(settings, rates={"uploads": "3 per 10 minutes"}))
     ) as client:
@@ -193,9 +193,9 @@ def test_anonymous_uploads_have_a_budget_per_client(sqlite_services: Services) -
 
 
 def test_partial_uploads_have_a_disk_budget_and_abandoned_ones_go_while_running(
-    sqlite_services: Services,
+    services: Services,
 ) -> None:
-    settings = sqlite_services.settings
+    settings = services.settings
     with app_for(settings, partial_uploads_max_bytes=3000) as client:
         kept = create(client, photo(2000 - len(tiny_png())))
         full = client.post(
@@ -211,7 +211,7 @@ def test_partial_uploads_have_a_disk_budget_and_abandoned_ones_go_while_running(
         assert client.head(kept, headers=TUS).status_code == 404
 
 
-def test_upload_records_keep_no_file_name(client: TestClient, sqlite_services: Services) -> None:
+def test_upload_records_keep_no_file_name(client: TestClient, services: Services) -> None:
     data = photo(7)
     made = client.post(
         "/uploads/",
@@ -219,5 +219,5 @@ def test_upload_records_keep_no_file_name(client: TestClient, sqlite_services: S
                  "Upload-Metadata": metadata(data, filename="home address.jpg")},
     )  # fmt: skip
     assert made.status_code == 201
-    for path in Path(sqlite_services.settings.uploads_dir).iterdir():
+    for path in Path(services.settings.uploads_dir).iterdir():
         assert b"home address" not in path.read_bytes()

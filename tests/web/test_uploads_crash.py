@@ -62,19 +62,19 @@ def server(settings: Settings, log: Path, port: int) -> Iterator[subprocess.Pope
 
 
 def test_sigkill_mid_patch_then_resume_lodges_the_clients_own_bytes(
-    sqlite_settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path
 ) -> None:
     require_shared(HTTP_BASE_FILE)
     jpeg = HTTP_BASE_FILE.read_bytes()
     data = jpeg + bytes(range(256)) * ((SIZE - len(jpeg)) // 256 + 1)
     data = data[:SIZE]
     sha = hashlib.sha256(data).hexdigest()
-    run_witness(sqlite_settings, "init", "--origin", "crash.test/log")
+    run_witness(settings, "init", "--origin", "crash.test/log")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
 
-    with server(sqlite_settings, log, port) as proc:
+    with server(settings, log, port) as proc:
         made = httpx.post(
             f"{base}/uploads/",
             headers={**TUS, "Upload-Length": str(SIZE),
@@ -82,7 +82,7 @@ def test_sigkill_mid_patch_then_resume_lodges_the_clients_own_bytes(
         )  # fmt: skip
         assert made.status_code == 201, made.text
         location = made.headers["location"]
-        partial = sqlite_settings.uploads_dir / location.rsplit("/", 1)[1]
+        partial = settings.uploads_dir / location.rsplit("/", 1)[1]
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(
                 f"PATCH {location} HTTP/1.1\r\nHost: test\r\nTus-Resumable: 1.0.0\r\n"
@@ -99,7 +99,7 @@ def test_sigkill_mid_patch_then_resume_lodges_the_clients_own_bytes(
     record = json.loads(partial.with_name(partial.name + ".json").read_text())
     assert partial.stat().st_size > record["offset"]  # the state the attack found
 
-    with server(sqlite_settings, log, port):
+    with server(settings, log, port):
         head = httpx.head(f"{base}{location}", headers=TUS)
         assert head.status_code == 200, head.text
         offset = int(head.headers["upload-offset"])
