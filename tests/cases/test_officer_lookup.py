@@ -35,7 +35,7 @@ def test_a_collar_number_is_found_within_the_force_however_it_is_typed(
     with pytest.raises(InvalidRequestError, match=r"no officer #\d+ in Kent Police"):
         officers.find_by_identifier("kent", f"#{other.id}")  # another force's record
     for nonsense in ("", "   ", "x" * 300, "a\x00b", "#99999999999"):
-        with pytest.raises(InvalidRequestError, match="^officer: "):
+        with pytest.raises(InvalidRequestError, match=r"^officer: "):
             officers.find_by_identifier("kent", nonsense)
 
 

@@ -29,7 +29,7 @@ KINDS = ("name", "collar", "warrant", "rank", "unit", "alias")
 SINGLE_VALUED = ("name", "collar", "warrant", "rank", "unit")
 _COLLAR = re.compile(r"[A-Z]{0,4}[0-9]{1,6}[A-Z]{0,4}")
 #: "PC 1234", "Sgt. 12": a rank written before the collar number, as people say it.
-_RANK_WORD = re.compile(r"[A-Za-z]{1,5}\.?\s+(?P<rest>\S.*)")
+_RANK_WORD = re.compile(r"[A-Za-z]{1,8}\.?\s+(?P<rest>\S.*)")
 #: "#12", "id 12", "officer 12": an officer's record number, said explicitly.
 _RECORD_NUMBER = re.compile(r"(?:#|id\s*|officer\s*#?\s*)(?P<id>[0-9]{1,10})", re.IGNORECASE)
 MAX_ID = 2**31 - 1

@@ -450,8 +450,11 @@ def overdue_page(request: Request, services: ServicesDep, account: SignedIn) -> 
         | {a["officer"] for a in allegations.items if a["officer"] is not None}
     )
     return _page(
-        request, account, "overdue.html", counts=counts, allegations=allegations, labels=labels
-    )
+        request, account, "overdue.html", counts=counts, allegations=allegations, labels=labels,
+        force_names=services.officers.force_names(
+            {f["force"] for f in counts["by_force"]} | {a["force"] for a in allegations.items}
+        ),
+    )  # fmt: skip
 
 
 @router.get("/import", response_class=HTMLResponse)
