@@ -127,9 +127,9 @@ def test_casework_pages_show_every_column_on_a_phone(
     sign_in(page, crowded_site, "admin", path.split("?")[0])
     if "?" in path:  # sign-in returns to the page's path alone
         page.goto(crowded_site + path)
-    assert page.locator("main table.stack tbody td[data-label]").count() >= 1, page.url
     assert_fits(page)
     assert_no_hidden_columns(page)
+    assert page.locator("main table.stack tbody td[data-label]").count() >= 1, page.url
     label = page.locator("main table.stack tbody td[data-label]").first
     before = label.evaluate("td => getComputedStyle(td, '::before').content")
     assert before.strip('"') == label.get_attribute("data-label")  # the name is shown
