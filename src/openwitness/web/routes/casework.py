@@ -37,6 +37,7 @@ from openwitness.cases.taxonomy import taxonomy
 from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
 from openwitness.web.casework_view import evidence_facts, history_entries, officers_in, size_text
 from openwitness.web.fields import field_errors
+from openwitness.web.officer_fields import allegation_force, known_force, resolve_officer
 from openwitness.web.ratelimit import limited, try_again_in
 from openwitness.web.templating import templates
 
@@ -182,14 +183,6 @@ def sign_out(
     return response
 
 
-def _officer_id(services: Any, force: str | None, text: str | None) -> int | None:
-    """The officer a form or filter names as people know them (collar number, name, record
-    number), resolved by the core; ``None`` for an empty field. Errors name the field."""
-    if not text:
-        return None
-    return int(services.officers.find_by_identifier(force, text).id)
-
-
 def _filters(
     request: Request, account: Account, services: Any
 ) -> tuple[Filters, dict[str, str]]:
@@ -205,7 +198,7 @@ def _filters(
 
     officer = None
     try:  # within the chosen force, or any force when only one force's officer matches
-        officer = _officer_id(services, _known_force(services, given.get("force")),
+        officer = resolve_officer(services, known_force(services, given.get("force")),
                               given.get("officer"))  # fmt: skip
     except OpenWitnessError as error:
         errors.update(field_errors(error, fallback="officer"))
@@ -227,12 +220,6 @@ def _filters(
         query=query,
     )
     return chosen, errors
-
-
-def _known_force(services: Any, force: str | None) -> str | None:
-    """The force filter when it names a force (an unknown one is refused by the listing)."""
-    known = {f.id for f in services.forces.list()}
-    return force if force in known else None
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -344,7 +331,7 @@ def add_allegation(
     try:
         if "officer" in given:  # a collar number within the case's force, or a name
             force = services.cases.view(case_id, viewer(account))["incident"]["force"]
-            fields["officer"] = _officer_id(services, force, given["officer"])
+            fields["officer"] = resolve_officer(services, force, given["officer"])
         new = AllegationForm.model_validate(fields).to_new()
         added, _earlier = services.cases.add_allegation(case_id, new, viewer(account))
     except (ValidationError, OpenWitnessError) as error:
@@ -372,8 +359,8 @@ def record_outcome(
     }
     try:
         if "officer" in changes:
-            changes["officer"] = _officer_id(
-                services, _allegation_force(services, account, allegation_id, given),
+            changes["officer"] = resolve_officer(
+                services, allegation_force(services, account, allegation_id, given),
                 changes["officer"],
             )  # fmt: skip
         outcome = OutcomeForm.model_validate(changes)
@@ -390,23 +377,6 @@ def record_outcome(
     return RedirectResponse(
         f"/cases/{saved.complaint_id}#allegation-{allegation_id}", status_code=303
     )
-
-
-def _allegation_force(
-    services: Any, account: Account, allegation_id: int, given: dict[str, str]
-) -> str | None:
-    """The force of the case the allegation is in (from the case the form was on, when the
-    allegation is one of its own), so a collar number is looked up where it was issued."""
-    case = given.get("case", "")
-    if not (case.isdigit() and 0 < int(case) < 2**31):
-        return None
-    try:
-        shown = services.cases.view(int(case), viewer(account))
-    except OpenWitnessError:
-        return None
-    if allegation_id not in {a["id"] for a in shown["allegations"]}:
-        return None
-    return str(shown["incident"]["force"])
 
 
 @router.get("/officers/{officer_id}", response_class=HTMLResponse)
