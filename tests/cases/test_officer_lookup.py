@@ -34,6 +34,15 @@ def test_a_collar_number_is_found_within_the_force_however_it_is_typed(
         officers.find_by_identifier("kent", "999")
     with pytest.raises(InvalidRequestError, match=r"no officer #\d+ in Kent Police"):
         officers.find_by_identifier("kent", f"#{other.id}")  # another force's record
+    # A collar number reissued: the officer holding it now is meant; a shared name is asked.
+    before = officers.add("metropolitan", {"collar": "4321", "name": "Sam Other"}, "t")
+    officers.update(before.id, "collar", "9999", "t")
+    now = officers.add("metropolitan", {"collar": "4321"}, "t")
+    assert officers.find_by_identifier("metropolitan", "PC 4321").id == now.id
+    with pytest.raises(InvalidRequestError) as shared:
+        officers.find_by_identifier("metropolitan", "sam other")
+    assert f"#{other.id}" in str(shared.value) and f"#{before.id}" in str(shared.value)
+    assert "record number" in str(shared.value)
     for nonsense in ("", "   ", "x" * 300, "a\x00b", "#99999999999"):
         with pytest.raises(InvalidRequestError, match=r"^officer: "):
             officers.find_by_identifier("kent", nonsense)

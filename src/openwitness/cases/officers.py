@@ -295,10 +295,14 @@ class Officers:
                 f"officer: {given} matches officers in {len(names)} forces "
                 f"({', '.join(names.values())}): choose the force too"
             )
-        shown = "; ".join(m.display(names[m.force_id]) for m in matches[:5])
+        # Collar numbers are reissued: the officer holding it now is the one meant.
+        current = [m for m in matches if _holds_now(m, given)]
+        if len(current) == 1:
+            return current[0]
+        shown = "; ".join(f"#{m.id} {m.display(names[m.force_id])}" for m in matches[:5])
         raise InvalidRequestError(
             f"officer: {len(matches)} officers match {given}{where} ({shown}): "
-            "give the collar number"
+            "give the name or the record number (e.g. #12)"
         )
 
     def _record(
@@ -414,6 +418,14 @@ class Officers:
                     conn, "officer", officer_id, "add photo", actor, None, {"photo": sha256}
                 )
         return self.get(officer_id)
+
+
+def _holds_now(officer: Officer, typed: str) -> bool:
+    """Whether the officer's current collar number is the one typed (with or without rank)."""
+    collar = officer.current("collar")
+    ranked = _RANK_WORD.fullmatch(typed)
+    typed_forms = {typed, ranked["rest"]} if ranked else {typed}
+    return collar is not None and collar in {"".join(t.split()).upper() for t in typed_forms}
 
 
 def _check_date(value: date | None) -> None:
