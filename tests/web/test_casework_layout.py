@@ -95,7 +95,7 @@ def crowded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def assert_no_hidden_columns(page: Any) -> None:
     """Every table fits its box without scrolling, every cell is on screen, and every cell of
-    a stacked table carries its column's name."""
+    a stacked table carries its column's name, with the cell's content beside it."""
     problems = page.evaluate(
         """() => {
           const wrong = [], width = document.documentElement.clientWidth;
@@ -109,6 +109,16 @@ def assert_no_hidden_columns(page: Any) -> None:
                 + `${cell.textContent.slice(0, 40)} at ${r.left}-${r.right}`);
               if (!cell.hasAttribute('colspan') && !cell.dataset.label)
                 wrong.push(`cell without its column's name: ${cell.textContent.slice(0, 40)}`);
+              // On a card, all of a cell's content sits beside its column's name.
+              const stacked = getComputedStyle(cell, '::before').content !== 'none';
+              for (const node of stacked ? cell.childNodes : []) {
+                if (!node.textContent.trim()) continue;
+                const range = document.createRange();
+                range.selectNodeContents(node);
+                const at = range.getBoundingClientRect().left;
+                if (at < r.left + r.width * 0.3) wrong.push(`content under the column's `
+                  + `name: ${node.textContent.trim().slice(0, 40)} at ${at} in ${r.left}`);
+              }
             }
           }
           return wrong;
