@@ -110,11 +110,16 @@ def test_a_caseworker_finds_a_case_records_an_outcome_and_sees_it_on_the_officer
     assert "case to answer misconduct: final written warning" in (
         page.locator("#allegation-1 .final").text_content() or ""
     )
-    history = page.locator("table.history").text_content() or ""
-    assert "final_finding → case-to-answer-misconduct" in history
+    change = page.locator("table.history tbody tr").last.text_content() or ""
+    assert "Allegation 1 changed" in change and "None" not in change, change
+    for line in ("status: received → closed", "final finding: — → case to answer misconduct",
+                 "final result: — → final written warning", "next action: ask the PSD → —"):
+        assert line in change, (line, change)
 
     page.click("#allegation-1 a[href^='/officers/']")
-    assert page.locator("h1").text_content() == "PC Example, collar 1234, metropolitan"
+    assert page.locator("h1").text_content() == (
+        "collar 1234, PC Example (Metropolitan Police Service)"
+    )
     final = page.locator("#officer-allegation-1 .final").text_content() or ""
     assert "case to answer misconduct: final written warning" in final
     assert page.locator("#count-sustained").text_content() == "0"
@@ -138,10 +143,22 @@ def test_the_case_page_plays_its_evidence_and_shows_its_metadata(
     )
     assert video.evaluate("v => v.duration") > 0
     assert page.locator(".evidence img").evaluate("i => i.decode().then(() => i.naturalWidth)") > 0
-    facts = page.locator(".evidence", has_text="image/jpeg").text_content() or ""
-    assert "lat 43.46" in facts and "model COOLPIX P6000" in facts, facts
-    video_facts = page.locator(".evidence", has_text="video/mp4").text_content() or ""
-    assert "type video, codec h264" in video_facts, video_facts
+    photo = facts(page.locator(".evidence", has_text="image/jpeg"))
+    assert photo["Position"] == "43.4674, 11.8851", photo  # rounded to 4 decimals
+    assert photo["Camera"] == "NIKON COOLPIX P6000" and photo["Taken"].startswith("2008-"), photo
+    assert re.fullmatch(r"image/jpeg, \d+\.\d MB", photo["Type"]), photo
+    video = facts(page.locator(".evidence", has_text="video/mp4"))
+    assert "video (h264)" in video["Streams"] and re.fullmatch(r"\d+\.\d s", video["Length"])
+    assert not {"gps", "device", "make", "model", "duration s", "codecs"} & set(video | photo)
+
+
+def facts(section: Any) -> dict[str, str]:
+    """A section's description list as {label: text}."""
+    pairs = section.locator("dl.facts").evaluate(
+        "dl => [...dl.querySelectorAll('dt')].map(dt => [dt.textContent.trim(),"
+        " dt.nextElementSibling.textContent.trim()])"
+    )
+    return dict(pairs)
 
 
 def test_a_bad_outcome_is_refused_beside_the_form_and_changes_nothing(

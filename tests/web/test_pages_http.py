@@ -177,10 +177,10 @@ def test_an_analysts_case_page_shows_no_gps_position_or_device(site: Site) -> No
     page = f"/cases/{made.json()['id']}"
     shown = site.clients["cw"].get(page).text
     assert "SpyCam 3000" in shown and "51.47" in shown  # the caseworker sees the metadata
-    assert "<dt>gps</dt>" in shown and "<dt>device</dt>" in shown
+    assert "<dt>Position</dt>" in shown and "<dt>Camera</dt>" in shown
     hidden = site.clients["analyst"].get(page)
     assert hidden.status_code == 200 and sha in hidden.text  # the evidence is listed, by hash
-    for detail in ("SpyCam", "Acme", "51.47", "-0.12", "<dt>gps</dt>", "<dt>device</dt>"):
+    for detail in ("SpyCam", "Acme", "51.47", "-0.12", "<dt>Position</dt>", "<dt>Camera</dt>"):
         assert detail not in hidden.text, detail
 
 

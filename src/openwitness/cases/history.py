@@ -43,6 +43,8 @@ def history(db: Database, entity: str, entity_id: int | str) -> list[dict[str, A
         )
         return [
             {
+                "entity": row.entity,
+                "entity_id": row.entity_id,
                 "action": row.action,
                 "actor": row.actor,
                 "at": row.at.isoformat(),

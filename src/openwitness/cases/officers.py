@@ -9,11 +9,12 @@ also written to the append-only change history (``openwitness.cases.history``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from openwitness.cases.history import record_change
 from openwitness.core.errors import InvalidRequestError, NotFoundError
@@ -27,6 +28,28 @@ KINDS = ("name", "collar", "warrant", "rank", "unit", "alias")
 #: Kinds an officer has one current value of at a time (aliases accumulate).
 SINGLE_VALUED = ("name", "collar", "warrant", "rank", "unit")
 _COLLAR = re.compile(r"[A-Z]{0,4}[0-9]{1,6}[A-Z]{0,4}")
+#: "PC 1234", "Sgt. 12": a rank written before the collar number, as people say it.
+_RANK_WORD = re.compile(r"[A-Za-z]{1,8}\.?\s+(?P<rest>\S.*)")
+#: "#12", "id 12", "officer 12": an officer's record number, said explicitly.
+_RECORD_NUMBER = re.compile(r"(?:#|id\s*|officer\s*#?\s*)(?P<id>[0-9]{1,10})", re.IGNORECASE)
+MAX_ID = 2**31 - 1
+#: How ranks are written before a collar number ("PC 1234").
+RANK_ABBREVIATIONS = {
+    "police constable": "PC",
+    "constable": "PC",
+    "pc": "PC",
+    "special constable": "SC",
+    "police sergeant": "PS",
+    "sergeant": "PS",
+    "ps": "PS",
+    "detective constable": "DC",
+    "dc": "DC",
+    "detective sergeant": "DS",
+    "ds": "DS",
+    "inspector": "Insp",
+    "police community support officer": "PCSO",
+    "pcso": "PCSO",
+}
 
 
 def normalise(kind: str, value: str) -> str:
@@ -80,6 +103,24 @@ class Officer:
         collar = self.current("collar")
         who = name or "unidentified officer"
         return f"{who}, collar {collar}, {self.force_id}" if collar else f"{who}, {self.force_id}"
+
+    def display(self, force_name: str) -> str:
+        """How people know the officer: "PC 1234 Jane Example (Metropolitan Police Service)".
+
+        Rank (abbreviated) and collar number, the name if known, the force's name; never a
+        bare record number."""
+        collar, name = self.current("collar"), self.current("name")
+        rank = RANK_ABBREVIATIONS.get((self.current("rank") or "").lower())
+        parts = []
+        if collar:
+            parts.append(f"{rank} {collar}" if rank else f"collar {collar}")
+        if name:
+            parts.append(name)
+        if not parts:
+            warrant = self.current("warrant")
+            parts.append(f"warrant {warrant}" if warrant else "unidentified officer")
+        who = (" " if rank else ", ").join(parts)
+        return f"{who} ({force_name})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -228,6 +269,99 @@ class Officers:
             conditions.append(OfficerRow.id.in_(holders))
         return self._load(*conditions)
 
+    def find_by_identifier(self, force_id: str | None, text: str) -> Officer:
+        """The one officer that ``text`` names, as a caseworker would type it: a collar number
+        ("1234", "PC 1234"), a name or alias, or a record number ("#12", or bare digits when
+        no collar number matches). Within ``force_id`` when given, else in any force when only
+        one force's officer matches. Errors start "officer:" and say what to give instead."""
+        given = " ".join(text.split())
+        hint = "give a collar number (e.g. 1234 or PC 1234), a name or an officer number"
+        if not given or len(given) > 200 or "\x00" in given:
+            raise InvalidRequestError(f"officer: {hint}")
+        explicit = _RECORD_NUMBER.fullmatch(given)
+        if explicit:
+            return self._record(int(explicit["id"]), force_id, hint)
+        matches = self._by_collar(force_id, given) or self._by_name(force_id, given)
+        where = f" in {self.force_names([force_id])[force_id]}" if force_id else ""
+        if not matches and given.isdigit():
+            return self._record(int(given), force_id, hint, f"no officer {given}{where}")
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise InvalidRequestError(f"officer: no officer {given}{where}: {hint}")
+        names = self.force_names(sorted({m.force_id for m in matches}))
+        if len(names) > 1:
+            raise InvalidRequestError(
+                f"officer: {given} matches officers in {len(names)} forces "
+                f"({', '.join(names.values())}): choose the force too"
+            )
+        # Collar numbers are reissued: the officer holding it now is the one meant.
+        current = [m for m in matches if _holds_now(m, given)]
+        if len(current) == 1:
+            return current[0]
+        shown = "; ".join(f"#{m.id} {m.display(names[m.force_id])}" for m in matches[:5])
+        raise InvalidRequestError(
+            f"officer: {len(matches)} officers match {given}{where} ({shown}): "
+            "give the name or the record number (e.g. #12)"
+        )
+
+    def _record(
+        self, officer_id: int, force_id: str | None, hint: str, missing: str = ""
+    ) -> Officer:
+        """An officer by record number, if in ``force_id`` (when given) and not merged away."""
+        found = self._load(OfficerRow.id == officer_id) if 1 <= officer_id <= MAX_ID else []
+        if not found or (force_id is not None and found[0].force_id != force_id):
+            where = f" in {self.force_names([force_id])[force_id]}" if force_id else ""
+            missing = missing or f"no officer #{officer_id}{where}"
+            raise InvalidRequestError(f"officer: {missing}: {hint}")
+        if found[0].merged_into is not None:
+            raise InvalidRequestError(
+                f"officer: #{officer_id} was merged into #{found[0].merged_into}"
+            )
+        return found[0]
+
+    def _by_collar(self, force_id: str | None, text: str) -> list[Officer]:
+        """Officers who held the collar number ever; "PC 1234" is also tried as "1234"."""
+        candidates = [text]
+        if (ranked := _RANK_WORD.fullmatch(text)) is not None:
+            candidates.append(ranked["rest"])
+        found: dict[int, Officer] = {}
+        for candidate in candidates:
+            try:
+                collar = normalise("collar", candidate)
+            except InvalidRequestError:
+                continue
+            found.update((o.id, o) for o in self.find(force_id, collar))
+        return [found[k] for k in sorted(found)]
+
+    def _by_name(self, force_id: str | None, text: str) -> list[Officer]:
+        """Officers with this name or alias (any time, letter case ignored)."""
+        holders = select(OfficerIdentifier.officer_id).where(
+            OfficerIdentifier.kind.in_(("name", "alias")),
+            func.lower(OfficerIdentifier.value) == text.lower(),
+        )
+        conditions: list[ColumnElement[bool]] = [
+            OfficerRow.merged_into.is_(None),
+            OfficerRow.id.in_(holders),
+        ]
+        if force_id is not None:
+            conditions.append(OfficerRow.force_id == force_id)
+        return self._load(*conditions)
+
+    def force_names(self, force_ids: Iterable[str]) -> dict[str, str]:
+        """Force id to its name (the id itself for one not found)."""
+        ids = list(force_ids)
+        with self.db.read() as conn:
+            rows = conn.execute(select(ForceRow.id, ForceRow.name).where(ForceRow.id.in_(ids)))
+            names = {row.id: row.name for row in rows}
+        return {f: names.get(f, f) for f in ids}
+
+    def labels(self, officer_ids: set[int] | list[int]) -> dict[int, str]:
+        """Each officer's ``display`` label, in three queries whatever the number."""
+        officers = self._load(OfficerRow.id.in_(sorted(set(officer_ids)))) if officer_ids else []
+        names = self.force_names(sorted({o.force_id for o in officers}))
+        return {o.id: o.display(names[o.force_id]) for o in officers}
+
     def _load(self, *conditions: ColumnElement[bool]) -> list[Officer]:
         """Officers matching the conditions with their identifiers: two queries in all."""
         with self.db.read() as conn:
@@ -284,6 +418,14 @@ class Officers:
                     conn, "officer", officer_id, "add photo", actor, None, {"photo": sha256}
                 )
         return self.get(officer_id)
+
+
+def _holds_now(officer: Officer, typed: str) -> bool:
+    """Whether the officer's current collar number is the one typed (with or without rank)."""
+    collar = officer.current("collar")
+    ranked = _RANK_WORD.fullmatch(typed)
+    typed_forms = {typed, ranked["rest"]} if ranked else {typed}
+    return collar is not None and collar in {"".join(t.split()).upper() for t in typed_forms}
 
 
 def _check_date(value: date | None) -> None:

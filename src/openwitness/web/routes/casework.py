@@ -35,7 +35,9 @@ from openwitness.cases.listing import Filters
 from openwitness.cases.outcomes import FINDINGS, HANDLING_ROUTES, RESULTS, STATUSES
 from openwitness.cases.taxonomy import taxonomy
 from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
+from openwitness.web.casework_view import evidence_facts, history_entries, officers_in, size_text
 from openwitness.web.fields import field_errors
+from openwitness.web.officer_fields import allegation_force, known_force, resolve_officer
 from openwitness.web.ratelimit import limited, try_again_in
 from openwitness.web.templating import templates
 
@@ -46,6 +48,7 @@ MAX_QUERY = 200  # as the API's ``q``
 
 # The case page's outcome form: (field of OutcomeForm, label, input type, choices).
 OUTCOME_FIELDS = [
+    ("officer", "Officer: collar number (e.g. PC 1234) or name", "officer", ()),
     ("status", "Status", "select", STATUSES),
     ("handling", "Handling", "select", HANDLING_ROUTES),
     ("recommended_finding", "Recommended finding", "select", FINDINGS),
@@ -180,7 +183,9 @@ def sign_out(
     return response
 
 
-def _filters(request: Request, account: Account) -> tuple[Filters, dict[str, str]]:
+def _filters(
+    request: Request, account: Account, services: Any
+) -> tuple[Filters, dict[str, str]]:
     given = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
     errors: dict[str, str] = {}
 
@@ -191,10 +196,12 @@ def _filters(request: Request, account: Account) -> tuple[Filters, dict[str, str
             errors[name] = "a date, as YYYY-MM-DD"
             return None
 
-    officer = given.get("officer")
-    if officer is not None and not (officer.isdigit() and 0 < int(officer) < 2**31):
-        errors["officer"] = "an officer's number"
-        officer = None
+    officer = None
+    try:  # within the chosen force, or any force when only one force's officer matches
+        officer = resolve_officer(services, known_force(services, given.get("force")),
+                              given.get("officer"))  # fmt: skip
+    except OpenWitnessError as error:
+        errors.update(field_errors(error, fallback="officer"))
     query = given.get("q")
     if query and account.role is Role.ANALYST:
         errors["q"] = "searching narratives needs the role admin or caseworker"
@@ -204,7 +211,7 @@ def _filters(request: Request, account: Account) -> tuple[Filters, dict[str, str
         query = None
     chosen = Filters(
         force=given.get("force"),
-        officer=int(officer) if officer else None,
+        officer=officer,
         category=given.get("category"),
         status=given.get("status"),
         received_from=day("received_from"),
@@ -217,7 +224,7 @@ def _filters(request: Request, account: Account) -> tuple[Filters, dict[str, str
 
 @router.get("/cases", response_class=HTMLResponse)
 def case_list(request: Request, services: ServicesDep, account: SignedIn) -> HTMLResponse:
-    chosen, errors = _filters(request, account)
+    chosen, errors = _filters(request, account, services)
     offset = request.query_params.get("offset", "0")
     start = int(offset) if offset.isdigit() and int(offset) < 2**31 else 0
     page = None
@@ -227,10 +234,14 @@ def case_list(request: Request, services: ServicesDep, account: SignedIn) -> HTM
         except OpenWitnessError as error:
             errors.update(field_errors(error))
     params = {k: v for k, v in request.query_params.items() if k != "offset" and v}
+    listed = {o for c in (page.items if page else []) for o in c["officers"]}
+    labels = services.officers.labels(listed | ({chosen.officer} if chosen.officer else set()))
+    forces = services.forces.list()
     return _page(
         request, account, "cases.html", status_code=422 if errors else 200,
-        page=page, errors=errors, values=params, statuses=STATUSES,
-        forces=services.forces.list(),
+        page=page, errors=errors, values=params, statuses=STATUSES, labels=labels,
+        chosen_officer=labels.get(chosen.officer) if chosen.officer else None,
+        forces=forces, force_names={f.id: f.name for f in forces},
         link=lambda at: "/cases?" + urlencode({**params, "offset": at}),
     )  # fmt: skip
 
@@ -257,10 +268,21 @@ def _case_context(services: Any, account: Account, case_id: int) -> dict[str, An
         r.to_dict() if editable and services.vault.may_see(r.sha256, who) else r.public_dict()
         for r in records
     ]
+    for item in evidence:
+        item["facts"] = evidence_facts(item.get("metadata"))
+        item["size_text"] = size_text(item["size"])
+    changes = services.cases.history(case_id) if editable else []
+    mentioned = {a["officer"] for a in case["allegations"] if a["officer"] is not None}
+    mentioned |= {o["officer"] for o in case["incident"].get("officers", [])}
+    labels = services.officers.labels(mentioned | officers_in(changes))
     return {
         "case": case,
         "evidence": evidence,
-        "history": services.cases.history(case_id) if editable else [],
+        "history": history_entries(changes, labels),
+        "labels": labels,
+        "force_name": services.officers.force_names([case["incident"]["force"]])[
+            case["incident"]["force"]
+        ],
         "editable": editable,
         "outcome_fields": OUTCOME_FIELDS,
         "unresolved_elsewhere": _unresolved_elsewhere(services, case),
@@ -303,8 +325,13 @@ def add_allegation(
 ) -> Response:
     _editor(account)
     given = {k: str(v).strip() for k, v in form.items() if isinstance(v, str) and str(v).strip()}
-    fields = {k: given[k] for k in ("officer", "category", "next_action", "due_on") if k in given}
+    fields: dict[str, Any] = {
+        k: given[k] for k in ("category", "next_action", "due_on") if k in given
+    }
     try:
+        if "officer" in given:  # a collar number within the case's force, or a name
+            force = services.cases.view(case_id, viewer(account))["incident"]["force"]
+            fields["officer"] = resolve_officer(services, force, given["officer"])
         new = AllegationForm.model_validate(fields).to_new()
         added, _earlier = services.cases.add_allegation(case_id, new, viewer(account))
     except (ValidationError, OpenWitnessError) as error:
@@ -327,8 +354,15 @@ def record_outcome(
 ) -> Response:
     _editor(account)
     given = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    changes = {k: v for k, v in given.items() if k in OutcomeForm.model_fields and v}
+    changes: dict[str, Any] = {
+        k: v for k, v in given.items() if k in OutcomeForm.model_fields and v
+    }
     try:
+        if "officer" in changes:
+            changes["officer"] = resolve_officer(
+                services, allegation_force(services, account, allegation_id, given),
+                changes["officer"],
+            )  # fmt: skip
         outcome = OutcomeForm.model_validate(changes)
         saved = services.cases.update_allegation(allegation_id, outcome.changes(), viewer(account))
     except (ValidationError, OpenWitnessError) as error:
@@ -353,12 +387,13 @@ def officer_page(
     record = services.listings.officer_record(officer_id)
     who = viewer(account).entitlement()
     photos = [sha for sha in officer.photos if services.vault.may_see(sha, who)]
-    labels = {
-        o: services.officers.get(o).label for o in (c["officer"] for c in record["co_accused"])
-    }
+    labels = services.officers.labels(
+        {officer_id, *(c["officer"] for c in record["co_accused"])}
+        | ({officer.merged_into} if officer.merged_into else set())
+    )
     return _page(
         request, account, "officer.html", officer=officer.to_dict(), photos=photos, record=record,
-        labels=labels,
+        labels=labels, title=labels[officer_id],
         editable=account.role in (Role.ADMIN, Role.CASEWORKER),
     )  # fmt: skip
 
@@ -380,7 +415,16 @@ def overdue_page(request: Request, services: ServicesDep, account: SignedIn) -> 
     shown = viewer(account)
     counts = services.listings.overdue_counts(shown)
     allegations = services.listings.allegations(Filters(overdue=True), shown, limit=200)
-    return _page(request, account, "overdue.html", counts=counts, allegations=allegations)
+    labels = services.officers.labels(
+        {o["officer"] for o in counts["by_officer"]}
+        | {a["officer"] for a in allegations.items if a["officer"] is not None}
+    )
+    return _page(
+        request, account, "overdue.html", counts=counts, allegations=allegations, labels=labels,
+        force_names=services.officers.force_names(
+            {f["force"] for f in counts["by_force"]} | {a["force"] for a in allegations.items}
+        ),
+    )  # fmt: skip
 
 
 @router.get("/import", response_class=HTMLResponse)
