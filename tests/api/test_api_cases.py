@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-
-from openwitness.app import create_app
-from openwitness.services import Services
 
 PASSWORD = "correct horse battery staple"
 CASE: dict[str, Any] = {
@@ -22,23 +17,6 @@ CASE: dict[str, Any] = {
     "people": [{"role": "complainant", "name": "Ife Adeyemi", "email": "ife@example.org"}],
     "reported_to": [{"body": "iopc", "reference": "IOPC-2025-123", "on": "2025-06-03"}],
 }
-
-
-@pytest.fixture
-def api(services: Services) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    accounts = services.accounts
-    for org in ("law-centre", "other-group"):
-        accounts.add_organisation(org, org)
-    accounts.create("case", PASSWORD, "caseworker", "law-centre")
-    accounts.create("outsider", PASSWORD, "caseworker", "other-group")
-    accounts.create("ana", PASSWORD, "analyst")
-    accounts.create("root", PASSWORD, "admin")
-    auth = {
-        user: {"Authorization": f"Bearer {accounts.create_token(user)}"}
-        for user in ("case", "outsider", "ana", "root")
-    }
-    with TestClient(create_app(services.settings)) as client:
-        yield client, auth
 
 
 def test_a_caseworker_records_a_case_and_its_outcome(

@@ -6,14 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
-from openwitness.app import create_app
 from openwitness.cases import exports
-from openwitness.services import Services
 
 PASSWORD = "correct horse battery staple"
 FORMULAS = ["=HYPERLINK(\"http://evil.example\")", "+1+2", "-3+4", "@SUM(A1:A2)"]
@@ -23,23 +19,6 @@ HISTORY = "complaint_id,allegation_id,received_on,officer_id,category,status\n" 
 )
 REVIEW = "Review by Ife Adeyemi's solicitor upheld"
 ACTION = "Call Ife Adeyemi on 07700 900123"
-
-
-@pytest.fixture
-def api(services: Services) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    accounts = services.accounts
-    for org in ("law-centre", "other-group"):
-        accounts.add_organisation(org, org)
-    accounts.create("case", PASSWORD, "caseworker", "law-centre")
-    accounts.create("outsider", PASSWORD, "caseworker", "other-group")
-    accounts.create("ana", PASSWORD, "analyst")
-    accounts.create("root", PASSWORD, "admin")
-    auth = {
-        user: {"Authorization": f"Bearer {accounts.create_token(user)}"}
-        for user in ("case", "outsider", "ana", "root")
-    }
-    with TestClient(create_app(services.settings)) as client:
-        yield client, auth
 
 
 def test_csv_cells_that_start_a_formula_are_written_as_text(

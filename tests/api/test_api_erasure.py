@@ -3,14 +3,11 @@ the history and the search document too, and the answer says what changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from openwitness.app import create_app
 from openwitness.services import Services
 from openwitness.storage.models import ChangeRecord
 
@@ -41,19 +38,6 @@ CASE: dict[str, Any] = {
 }
 OFFICER_ROLE = "pushed Ife Adeyemi"
 GONE = ("adeyemi", "ife@example.org", "07700", "900123", "acacia", "se1 9rt")
-
-
-@pytest.fixture
-def api(services: Services) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    services.accounts.add_organisation("law-centre", "Law Centre")
-    services.accounts.create("case", PASSWORD, "caseworker", "law-centre")
-    services.accounts.create("root", PASSWORD, "admin")
-    auth = {
-        user: {"Authorization": f"Bearer {services.accounts.create_token(user)}"}
-        for user in ("case", "root")
-    }
-    with TestClient(create_app(services.settings)) as client:
-        yield client, auth
 
 
 def test_erasure_removes_the_name_from_text_history_and_search(

@@ -5,13 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
-
-from openwitness.app import create_app
-from openwitness.services import Services
 
 PASSWORD = "correct horse battery staple"
 ROSTER = "officer_id,name,collar,rank\nK-1,Casey Demo,901,PC\nK-2,Robin Example,902,Sergeant\n"
@@ -21,20 +16,6 @@ HISTORY = (
     "C-1,2024-01-01,Dover Road,K-2,use-of-force,closed,not-upheld,\n"
     "C-2,2024-03-01,Canterbury,K-1,detention,assessed,,\n"
 )
-
-
-@pytest.fixture
-def api(services: Services) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    services.accounts.add_organisation("law-centre", "Law Centre")
-    services.accounts.create("root", PASSWORD, "admin")
-    services.accounts.create("ana", PASSWORD, "analyst")
-    services.accounts.create("case", PASSWORD, "caseworker", "law-centre")
-    auth = {
-        u: {"Authorization": f"Bearer {services.accounts.create_token(u)}"}
-        for u in ("root", "ana", "case")
-    }
-    with TestClient(create_app(services.settings)) as client:
-        yield client, auth
 
 
 def test_import_then_export(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
