@@ -273,3 +273,20 @@ def test_the_files_bytes_are_fsynced_before_its_log_entry_commits(
         if kind == "fsync" and str(Path(path).parent) == staging and size >= 0
     ]
     assert synced_before and all(size == len(data) for _, size in synced_before), events
+
+
+def test_recovery_skips_a_staging_file_renamed_while_it_looks(
+    sqlite_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another upload's ``.new`` file can become ``.part`` between the listing and the look
+    at it; with uploads now starting in parallel threads, that made an upload fail (500)."""
+    staging = sqlite_services.settings.staging_dir
+    staging.mkdir(parents=True, exist_ok=True)
+    listed = [staging / "already-renamed.new", staging / "already-finished.part"]
+    real_iterdir = Path.iterdir
+    monkeypatch.setattr(
+        Path, "iterdir", lambda self: iter(listed) if self == staging else real_iterdir(self)
+    )
+    sqlite_services.vault.recover()  # must not raise on files that went away
+    result = sqlite_services.vault.ingest_stream(io.BytesIO(require_shared(PHOTO).read_bytes()))
+    assert result.created

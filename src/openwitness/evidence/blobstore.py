@@ -130,7 +130,11 @@ class BlobStore:
         if not self.staging.is_dir():
             return
         for path in self.staging.iterdir():
-            if path.suffix == _NEW and time.time() - path.stat().st_mtime < _STALE_NEW_SECONDS:
+            try:
+                age = time.time() - path.stat().st_mtime
+            except FileNotFoundError:
+                continue  # renamed by its writer (.new to .part) or finished since the listing
+            if path.suffix == _NEW and age < _STALE_NEW_SECONDS:
                 continue  # a writer between create and lock; never older than a moment
             try:
                 fd = os.open(path, os.O_RDONLY)

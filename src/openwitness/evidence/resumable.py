@@ -230,8 +230,9 @@ class ResumableUploads:
         for stray in self.folder.iterdir():  # files with no record (or an older server's)
             record = self.folder / f"{stray.name.split('.')[0]}.json"
             orphan = stray.is_file() and stray.suffix != ".json" and not record.exists()
-            if orphan and stray.stat().st_mtime < cutoff:
-                stray.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):  # lodged or deleted meanwhile
+                if orphan and stray.stat().st_mtime < cutoff:
+                    stray.unlink(missing_ok=True)
         return removed
 
     def recover(self) -> None:
