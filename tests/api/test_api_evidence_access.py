@@ -20,19 +20,12 @@ from openwitness.cases.complaints import NewCase
 from openwitness.cases.incidents import NewIncident
 from openwitness.services import Services
 from openwitness.storage.models import IncidentEvidence, OfficerPhoto
+from tests.api.test_api_session import CASE
 from tests.support import ENTITLED, MEDIA, require_shared
 
 PASSWORD = "correct horse battery staple"
 GPS_PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
 OTHER_PHOTO = MEDIA / "ianare__exif-samples/jpg/Canon_40D.jpg"
-CASE = {
-    "force": "kent",
-    "occurred_at": "2025-01-01T10:00:00Z",
-    "place": "High Street",
-    "encounter_type": "other",
-    "narrative": "Test",
-    "reporter_kind": "anonymous",
-}
 CASE_TIME = datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
 REPORT = {**CASE, "narrative": "Stopped and searched outside the station."}
 

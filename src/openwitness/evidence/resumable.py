@@ -31,7 +31,7 @@ from pathlib import Path
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError, OpenWitnessError
 from openwitness.evidence.blobstore import fsync_dir
-from openwitness.evidence.service import FileTooLarge, Vault, check_sha256
+from openwitness.evidence.service import FileTooLarge, HashMismatch, Vault, check_sha256
 
 DAYS_TO_KEEP = 2  # an unfinished upload can be resumed for this long
 _ID_CHARS = frozenset("0123456789abcdef")
@@ -51,7 +51,12 @@ class PartialStorageFull(OpenWitnessError):
 
 
 class UploadRefused(OpenWitnessError):
-    """The finished upload could not be lodged (reason in the message); nothing was logged."""
+    """The finished upload could not be lodged (reason in the message); nothing was logged.
+    ``hash_mismatch``: its bytes were not the ones the uploader hashed."""
+
+    def __init__(self, message: str, hash_mismatch: bool) -> None:
+        super().__init__(message)
+        self.hash_mismatch = hash_mismatch
 
 
 @dataclass
@@ -62,6 +67,7 @@ class UploadState:
     created_at: float
     lodged: bool = False
     refused: str | None = None
+    hash_mismatch: bool = False
 
     @property
     def complete(self) -> bool:
@@ -177,7 +183,7 @@ class ResumableUploads:
         """What became of an upload (after :meth:`appending`): lodged, refused or partial."""
         state = self._load(upload_id)
         if state.refused:
-            raise UploadRefused(state.refused)
+            raise UploadRefused(state.refused, state.hash_mismatch)
         return state
 
     def terminate(self, upload_id: str) -> None:
@@ -194,6 +200,7 @@ class ResumableUploads:
             result = self.vault.ingest_file(data, expected_sha256=state.sha256)
         except OpenWitnessError as error:
             state.refused = str(error)
+            state.hash_mismatch = isinstance(error, HashMismatch)
         else:
             self.vault.claim(result.record.sha256, upload_id)
             state.lodged = True

@@ -31,7 +31,7 @@ from openwitness.evidence.resumable import (
     UploadConflict,
     UploadRefused,
 )
-from openwitness.evidence.service import FileTooLarge, HashMismatch, UnsupportedMediaType
+from openwitness.evidence.service import FileTooLarge
 
 PREFIX = "/uploads"
 TUS_VERSION = "1.0.0"
@@ -41,8 +41,6 @@ _STATUS = [
     (UploadConflict, 409),
     (UploadBusy, 423),
     (FileTooLarge, 413),
-    (UnsupportedMediaType, 415),
-    (HashMismatch, 460),  # the tus checksum extension's "Checksum Mismatch"
     (PartialStorageFull, 507),
     (QuotaExceeded, 429),
     (UploadRefused, 422),
@@ -51,8 +49,8 @@ _STATUS = [
 
 def _error(error: OpenWitnessError) -> PlainTextResponse:
     status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
-    if isinstance(error, UploadRefused):  # the vault's reason decides the status
-        status = 460 if "not the file you hashed" in str(error) else 422
+    if isinstance(error, UploadRefused) and error.hash_mismatch:
+        status = 460  # the tus checksum extension's "Checksum Mismatch"
     headers = dict(_TUS)
     if status in (423, 507):
         headers["Retry-After"] = "60"
