@@ -21,6 +21,7 @@ from openwitness.api.routes import (
     people,
     reports,
     session,
+    stats,
     taxonomy,
     tiles,
 )
@@ -28,7 +29,7 @@ from openwitness.services import Services
 
 ROUTERS = (
     evidence, log, forces, officers, incidents, cases, allegations, people, reports, exports,
-    imports, session, taxonomy, tiles,
+    imports, session, taxonomy, tiles, stats,
 )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from openwitness.cli import (
     incident,
     log,
     officer,
+    stats,
 )
 from openwitness.cli.common import console, fail
 from openwitness.cli.taxonomy import show_taxonomy
@@ -40,6 +41,7 @@ app.add_typer(incident.app, name="incident")
 app.add_typer(case.app, name="case")
 app.add_typer(importing.app, name="import")
 app.add_typer(export.app, name="export")
+app.add_typer(stats.app, name="stats")
 app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")
