@@ -96,6 +96,11 @@ class Settings:
         return self.home / "uploads"
 
     @property
+    def stats_dir(self) -> Path:
+        """Imported open police data (Parquet) and population tables: openwitness.stats."""
+        return self.home / "stats"
+
+    @property
     def staging_dir(self) -> Path:
         return self.home / "staging"
 

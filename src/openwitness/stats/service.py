@@ -1,0 +1,153 @@
+"""Stop-and-search statistics as a service: import, coverage, disproportionality, breakdowns.
+
+Interfaces (CLI, API, pages, reports) call this and only translate its plain-dict answers; the
+dict keys are the public contract (docs/statistics.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from openwitness.stats import figures
+from openwitness.stats.errors import StatsInputError, UnknownPeriodError
+from openwitness.stats.sources import walk
+from openwitness.stats.store import FileReport, StatsStore, refused
+from openwitness.stats.vocabulary import HEADERS
+
+Progress = Callable[[FileReport], None]
+
+
+def month_range(start: str, end: str) -> list[str]:
+    """Every YYYY-MM from start to end inclusive; a bad month is refused by name."""
+    for value in (start, end):
+        if len(value) != 7 or value[4] != "-" or not (value[:4] + value[5:]).isdigit():
+            raise UnknownPeriodError(f"'{value}' is not a month (YYYY-MM)")
+        if not 1 <= int(value[5:]) <= 12:
+            raise UnknownPeriodError(f"'{value}' is not a month (YYYY-MM)")
+    year, month = int(start[:4]), int(start[5:])
+    months: list[str] = []
+    while f"{year:04d}-{month:02d}" <= end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        if len(months) > 1200:
+            raise UnknownPeriodError("a period is at most 100 years")
+    if not months:
+        raise UnknownPeriodError(f"the period ends ({end}) before it starts ({start})")
+    return months
+
+
+class PoliceStats:
+    """The public figures from imported data.police.uk files."""
+
+    def __init__(self, root: Path, cache_size: int = 256) -> None:
+        self.store = StatsStore(root)
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    # -- import ----------------------------------------------------------------------------
+
+    def import_paths(
+        self, paths: Iterable[Path], progress: Progress | None = None, **limits: int
+    ) -> list[FileReport]:
+        """Import every file found; each file lands whole or not at all."""
+        reports: list[FileReport] = []
+
+        def record(report: FileReport) -> None:
+            reports.append(report)
+            if progress:
+                progress(report)
+
+        with walk(list(paths), **limits) as found:
+            for name, why in found.skipped:
+                record(FileReport(name, "skipped", reason=why))
+            for error in found.refused:
+                record(refused(error.file, error))
+            for name, path in found.population:
+                try:
+                    record(self.store.load_population(name, path))
+                except StatsInputError as exc:
+                    record(refused(name, exc))
+            con = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
+            try:
+                for data, path in found.data:
+                    try:
+                        record(self.store.import_file(con, data, path))
+                    except StatsInputError as exc:
+                        record(refused(data.name, exc, data))
+            finally:
+                con.close()
+        return reports
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        key = (self.store.generation(), *key)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return value
+
+    def forces(self) -> list[str]:
+        return sorted({m.force for m in self.store.manifests()})
+
+    def coverage(self, kind: str = "stop-and-search") -> dict[str, Any]:
+        if kind not in HEADERS:
+            raise UnknownPeriodError(f"unknown kind '{kind}'")
+        return self._cached(("coverage", kind), lambda: figures.coverage(self.store, kind))  # type: ignore[no-any-return]
+
+    def disproportionality(
+        self, force: str, start: str, end: str, ethnicity: str = "officer"
+    ) -> dict[str, Any]:
+        months = month_range(start, end)
+        _check_ethnicity(ethnicity)
+        return self._cached(  # type: ignore[no-any-return]
+            ("disp", force, start, end, ethnicity),
+            lambda: figures.disproportionality(self.store, force, months, ethnicity),
+        )
+
+    def by_force(self, month: str, ethnicity: str = "officer") -> list[dict[str, Any]]:
+        month_range(month, month)
+        _check_ethnicity(ethnicity)
+        return self._cached(  # type: ignore[no-any-return]
+            ("byforce", month, ethnicity),
+            lambda: figures.by_force(self.store, month, ethnicity),
+        )
+
+    def breakdowns(self, force: str, start: str, end: str) -> dict[str, Any]:
+        months = month_range(start, end)
+        return self._cached(  # type: ignore[no-any-return]
+            ("breakdowns", force, start, end),
+            lambda: figures.breakdowns(self.store, force, months),
+        )
+
+    def monthly(self, force: str, start: str, end: str, ethnicity: str = "officer") -> list[Any]:
+        months = month_range(start, end)
+        _check_ethnicity(ethnicity)
+        return self._cached(  # type: ignore[no-any-return]
+            ("monthly", force, start, end, ethnicity),
+            lambda: figures.monthly(self.store, force, months, ethnicity),
+        )
+
+    def points(self, force: str, start: str, end: str) -> list[tuple[float, float]]:
+        months = month_range(start, end)
+        return self._cached(  # type: ignore[no-any-return]
+            ("points", force, start, end), lambda: figures.points(self.store, force, months)
+        )
+
+
+def _check_ethnicity(ethnicity: str) -> None:
+    if ethnicity not in ("officer", "self"):
+        raise UnknownPeriodError(f"ethnicity is 'officer' or 'self', not '{ethnicity}'")
