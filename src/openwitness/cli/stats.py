@@ -166,7 +166,7 @@ def disproportionality(
     force: Annotated[str | None, typer.Option("--force", help="One force.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
-    month: Annotated[str | None, typer.Option("--month", help="One month (with --by force).")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="One month, with --by.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="force: each force.")] = None,
     ethnicity: Ethnicity = "officer",
     as_json: AsJson = False,
