@@ -37,6 +37,7 @@ PUBLIC = {
     ("GET", "/api/v1/forces"),
     ("GET", "/api/v1/forces/{force_id}"),
     ("GET", "/api/v1/taxonomy"),
+    ("GET", "/api/v1/stats/complaints"),  # aggregate counts, thresholds applied
     ("POST", "/api/v1/reports"),  # anyone may report (rate-limited, tests/api/test_api_reports.py)
     ("POST", "/api/v1/reports/follow-up"),  # needs the report's secret token
     ("POST", "/api/v1/session"),  # signing in (rate-limited, tests/api/test_api_session.py)

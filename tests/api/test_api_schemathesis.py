@@ -40,6 +40,7 @@ OPERATIONS = {
     "GET /api/v1/forces/{force_id}",
     "POST /api/v1/forces",
     "GET /api/v1/taxonomy",
+    "GET /api/v1/stats/complaints",
     "POST /api/v1/incidents",
     "GET /api/v1/incidents/{incident_id}",
     "GET /api/v1/officers",

@@ -22,6 +22,7 @@ from openwitness.api.routes import (
     reports,
     session,
     stats,
+    stats_complaints,
     taxonomy,
     tiles,
 )
@@ -29,7 +30,7 @@ from openwitness.services import Services
 
 ROUTERS = (
     evidence, log, forces, officers, incidents, cases, allegations, people, reports, exports,
-    imports, session, taxonomy, tiles, stats,
+    imports, session, taxonomy, tiles, stats, stats_complaints,
 )  # fmt: skip
 
 

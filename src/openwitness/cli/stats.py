@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from openwitness.cli.common import console, err_console, fail
+from openwitness.cli.stats_complaints import complaints
 from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
 
@@ -21,6 +22,7 @@ app = typer.Typer(
     "and complaint outcomes.",
     no_args_is_help=True,
 )
+app.command("complaints")(complaints)
 
 AsJson = Annotated[bool, typer.Option("--json", help="The answer as JSON.")]
 Force = Annotated[

@@ -55,6 +55,8 @@ class Settings:
     #: need to know who holds it); an empty contact is shown as not configured
     site_operator: str = DEFAULT_SITE_OPERATOR
     site_contact: str = ""
+    #: forces with fewer complaints are left out of the public complaint statistics
+    stats_min_cases: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -84,6 +86,7 @@ class Settings:
             site_operator=os.environ.get("OPENWITNESS_SITE_OPERATOR", "").strip()
             or DEFAULT_SITE_OPERATOR,
             site_contact=os.environ.get("OPENWITNESS_SITE_CONTACT", "").strip(),
+            stats_min_cases=int(os.environ.get("OPENWITNESS_STATS_MIN_CASES") or 10),
         )
 
     @property
