@@ -442,3 +442,12 @@ def test_the_cli_prints_the_figures(built: Services) -> None:
 
     refused = runner.invoke(cli, ["stats", "complaints", "--force", "atlantis"], env=env)
     assert refused.exit_code == 1 and "unknown force 'atlantis'" in refused.output
+
+
+def test_a_threshold_below_five_is_refused_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openwitness.core.config import Settings
+    from openwitness.core.errors import OpenWitnessError
+
+    monkeypatch.setenv("OPENWITNESS_STATS_MIN_CASES", "3")
+    with pytest.raises(OpenWitnessError, match="5 or more"):
+        Settings.from_env()

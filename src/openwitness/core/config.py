@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openwitness.core.errors import OpenWitnessError
+
 DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024**3
 GIB = 1024**3
 #: How many of each kind of public request one client address may make, in the notation of the
@@ -71,6 +73,12 @@ class Settings:
         absolute = os.environ.get("OPENWITNESS_SESSION_ABSOLUTE_HOURS")
         daily = os.environ.get("OPENWITNESS_UPLOAD_BYTES_PER_DAY")
         partial = os.environ.get("OPENWITNESS_PARTIAL_UPLOADS_MAX_BYTES")
+        min_cases = int(os.environ.get("OPENWITNESS_STATS_MIN_CASES") or 10)
+        if min_cases < 5:
+            raise OpenWitnessError(
+                "OPENWITNESS_STATS_MIN_CASES must be 5 or more: a smaller group of complaints "
+                "could single out a person"
+            )
         return cls(
             home=home,
             database_url=url,
@@ -86,7 +94,7 @@ class Settings:
             site_operator=os.environ.get("OPENWITNESS_SITE_OPERATOR", "").strip()
             or DEFAULT_SITE_OPERATOR,
             site_contact=os.environ.get("OPENWITNESS_SITE_CONTACT", "").strip(),
-            stats_min_cases=int(os.environ.get("OPENWITNESS_STATS_MIN_CASES") or 10),
+            stats_min_cases=min_cases,
         )
 
     @property
