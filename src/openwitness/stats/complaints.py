@@ -19,7 +19,7 @@ reporters or organisations, and nothing below two thresholds:
   vocabulary's), never by count, so the order gives nothing away; values with no allegation
   are left out. A median is shown only over ``MIN_CELL`` or more allegations.
 
-Definitions (see also ``docs/statistics-complaints.md``):
+Definitions (see also ``docs/statistics.md``):
 
 - allegations are counted once each; a complaint counts towards its incident's force;
 - ``by_category``: the top-level IOPC category (subcategories folded in; ``not-assessed``
