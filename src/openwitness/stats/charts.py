@@ -12,11 +12,14 @@ stays readable scaled to 360 px wide.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import math
+import re
 import textwrap
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +28,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE = "#0072B2"
@@ -39,7 +43,7 @@ INK = "#222222"
 WIDTH_IN = 5.0  # 360 pt: an SVG shown 360 px wide keeps its 9-11 pt text at 9-11 px
 HEIGHT_IN = 3.4
 FORMATS = ("svg", "png", "pdf")
-_RENDER_LOCK = threading.Lock()
+_RENDER_LOCK = threading.RLock()
 _BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1}
 _RC: dict[str, Any] = {
     "svg.hashsalt": "openwitness-stats",
@@ -59,6 +63,18 @@ class Chart:
 
     def render(self, fmt: str) -> bytes:
         return render(self.figure, fmt)
+
+    def inline_svg(self, id_prefix: str) -> str:
+        """The SVG to put inside an HTML page: no XML prologue or metadata, its ids prefixed
+        (several charts on one page must not share ids) and the alt text as its label."""
+        svg = self.render("svg").decode()
+        svg = svg[svg.index("<svg") :]
+        svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
+        svg = re.sub(r'id="([^"]+)"', rf'id="{id_prefix}\1"', svg)
+        svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{id_prefix}\1)", svg)
+        svg = re.sub(r'href="#([^"]+)"', rf'href="#{id_prefix}\1"', svg)
+        label = html.escape(self.alt_text, quote=True)
+        return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
     def csv(self) -> str:
         """The rows behind the chart as CSV (empty cells for no value)."""
@@ -85,9 +101,18 @@ def render(figure: Figure, fmt: str) -> bytes:
         "png": {"Software": None},
     }[fmt]
     out = io.BytesIO()
-    with _RENDER_LOCK, mpl.rc_context(_RC):  # type: ignore[arg-type]
+    with render_settings():
         figure.savefig(out, format=fmt, dpi=150 if fmt == "png" else 72, metadata=metadata)
     return out.getvalue()
+
+
+@contextmanager
+def render_settings(extra: dict[str, Any] | None = None) -> Iterator[None]:
+    """The render settings (and ``extra`` rcParams), under one lock: rcParams are process-wide,
+    so they are set only while saving, and one save at a time."""
+    settings = {**_RC, **(extra or {})}
+    with _RENDER_LOCK, mpl.rc_context(settings):  # type: ignore[arg-type]
+        yield
 
 
 def force_name(slug: str) -> str:
@@ -346,7 +371,8 @@ def category_bars(breakdowns: dict[str, Any], key: str) -> Chart:
     ax.set_xlabel("Searches", fontsize=10)
     ax.set_ylabel(what.capitalize(), fontsize=10)
     ax.xaxis.set_major_formatter("{x:,.0f}")
-    ax.set_xlim(0, max(values, default=0) * 1.25 or 1)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.set_xlim(0, max(values, default=0) * 1.3 or 1)
     for i, value in enumerate(values):
         share = f" ({value / total:.0%})" if total else ""
         ax.text(value, i, f" {value:,}{share}", va="center", fontsize=8, color=INK)
