@@ -223,3 +223,31 @@ def breakdowns(force: Force, start: From, end: To, as_json: AsJson = False) -> N
                       "under section 60", highlight=False)  # fmt: skip
     for warning in answer["warnings"]:
         err_console.print(f"note: {warning}", highlight=False)
+
+
+@app.command("report")
+def report(
+    force: Force,
+    start: From,
+    end: To,
+    ethnicity: Ethnicity = "officer",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", help="Folder to write into (default ./openwitness-report-F-FROM-TO/)."
+        ),
+    ] = None,
+) -> None:
+    """A self-contained HTML report and a PDF for one force and period: the figures with their
+    intervals, both ethnicity definitions, breakdowns, charts, coverage, definitions, sources."""
+    from openwitness.stats.report import write_report
+
+    folder = output or Path(f"openwitness-report-{force}-{start}-{end}")
+    try:
+        html_path, pdf_path = write_report(police_stats(), force, start, end, folder, ethnicity)
+    except OpenWitnessError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write the report into {folder}: {exc.strerror or exc}")
+    console.print(f"HTML report: {html_path}", highlight=False)
+    console.print(f"PDF report: {pdf_path}", highlight=False)
