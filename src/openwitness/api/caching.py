@@ -31,11 +31,12 @@ def _matches(header: str | None, tag: str) -> bool:
 
 def cached(request: Request, generation: str, answer: Callable[[], Response]) -> Response:
     """``answer()`` with public caching headers, or a bare 304 when the client's copy is current
-    (then ``answer`` is never called)."""
+    (then ``answer`` is never called). An answer that is not a 200 is not made cacheable."""
     tag = entity_tag(generation, request)
     headers = {"ETag": tag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Encoding"}
     if _matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
     response = answer()
-    response.headers.update(headers)
+    if response.status_code == 200:
+        response.headers.update(headers)
     return response
