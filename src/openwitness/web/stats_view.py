@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -109,7 +109,7 @@ def ethnicity_of(value: str | None) -> str:
 def default_force(stats: PoliceStats) -> str:
     """The force with the most searches imported: the fullest first view."""
     grid = stats.coverage()["forces"]
-    return max(grid, key=lambda f: (sum(m["rows"] for m in grid[f]["months"].values()), f))
+    return str(max(grid, key=lambda f: (sum(m["rows"] for m in grid[f]["months"].values()), f)))
 
 
 def period_of(stats: PoliceStats, params: Mapping[str, str]) -> Period:
@@ -265,13 +265,13 @@ def groups_table(answer: Mapping[str, Any]) -> Table:
          Column("ratio", "Ratio to White", "ratio"),
          Column("ci95_low", "95% interval from", "ratio"),
          Column("ci95_high", "95% interval to", "ratio"),
-         Column("bound_low", "Lowest bound", "ratio"), Column("bound_high", "Highest bound", "ratio"),
-         Column("note", "Note")],
+         Column("bound_low", "Lowest bound", "ratio"),
+         Column("bound_high", "Highest bound", "ratio"), Column("note", "Note")],
         rows, answer,
     )  # fmt: skip
 
 
-def monthly_table(series: list[Mapping[str, Any]]) -> Table:
+def monthly_table(series: Sequence[Mapping[str, Any]]) -> Table:
     rows = []
     for item in series:
         row: dict[str, Any] = {"month": item["from"], "searches": item["searches"]}
@@ -354,15 +354,21 @@ def coverage_table(answer: Mapping[str, Any], coverage: Mapping[str, Any]) -> Ta
     rows = []
     for month in (m for m in _months(answer["from"], answer["to"])):
         cell = cells.get(month)
-        rows.append({"month": month, "status": "used" if cell else "missing (no file)",
-                     "rows": cell["rows"] if cell else None,
-                     "rows_refused": cell["rows_refused"] if cell else None,
-                     "blank_columns": "; ".join(cell["blank_columns"]) if cell else ""})  # fmt: skip
+        rows.append(
+            {
+                "month": month,
+                "status": "used" if cell else "missing (no file)",
+                "rows": cell["rows"] if cell else None,
+                "rows_refused": cell["rows_refused"] if cell else None,
+                "blank_columns": "; ".join(cell["blank_columns"]) if cell else "",
+            }
+        )
     return Table(
         "coverage", "Coverage of the period",
         "One row per month asked for: a month with no published file is missing, never zero.",
         [Column("month", "Month"), Column("status", "Status"),
-         Column("rows", "Searches imported", "count"), Column("rows_refused", "Rows refused", "count"),
+         Column("rows", "Searches imported", "count"),
+         Column("rows_refused", "Rows refused", "count"),
          Column("blank_columns", "Columns blank at source")],
         rows, {"months": answer["months"], "missing_months": answer["missing_months"]},
     )  # fmt: skip
@@ -375,7 +381,7 @@ def _months(start: str, end: str) -> list[str]:
     return months
 
 
-def league_table(answers: list[Mapping[str, Any]], names: Mapping[str, str]) -> Table:
+def league_table(answers: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> Table:
     def order(a: Mapping[str, Any]) -> tuple[int, float, str]:
         ratio = a["rate_ratios"][HEADLINE_GROUP]["ratio"]
         return (ratio is None, -(ratio or 0), a["force"])
@@ -420,6 +426,16 @@ def shown(value: Any, kind: str) -> str:
     return str(value)
 
 
+BREAKDOWN_TABLES = ("measures", "outcomes", "legislation", "section-60", "age", "gender")
+
+
+def _breakdown(name: str) -> Callable[[PoliceStats, Period], Table]:
+    def build(stats: PoliceStats, p: Period) -> Table:
+        return breakdown_tables(stats.breakdowns(p.force, p.start, p.end))[name]
+
+    return build
+
+
 #: table name -> how to build it for a force and period
 PERIOD_TABLES: dict[str, Callable[[PoliceStats, Period], Table]] = {
     "groups": lambda s, p: groups_table(s.disproportionality(p.force, p.start, p.end, p.ethnicity)),
@@ -427,8 +443,5 @@ PERIOD_TABLES: dict[str, Callable[[PoliceStats, Period], Table]] = {
     "coverage": lambda s, p: coverage_table(
         s.disproportionality(p.force, p.start, p.end, p.ethnicity), s.coverage()
     ),
-    **{
-        name: (lambda s, p, name=name: breakdown_tables(s.breakdowns(p.force, p.start, p.end))[name])
-        for name in ("measures", "outcomes", "legislation", "section-60", "age", "gender")
-    },
+    **{name: _breakdown(name) for name in BREAKDOWN_TABLES},
 }

@@ -18,9 +18,10 @@ from starlette.exceptions import HTTPException
 
 from openwitness.api.caching import cached
 from openwitness.api.deps import ServicesDep
-from openwitness.services import Services
 from openwitness.core.errors import InvalidRequestError
+from openwitness.services import Services
 from openwitness.stats.service import PoliceStats
+from openwitness.web import stats_charts
 from openwitness.web import stats_view as view
 from openwitness.web.templating import templates
 
@@ -28,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 templates.env.globals["shown"] = view.shown
 
 DOWNLOAD = re.compile(r"^([a-z0-9-]{1,30})\.(csv|json)$")
+CHART = re.compile(r"^([a-z0-9-]{1,30})\.svg$")
 #: the query parameters the pages read, each cut to a bounded length before it is looked at
 PARAMS = ("force", "from", "to", "ethnicity", "month")
 
@@ -61,8 +63,7 @@ def stats_page(request: Request, services: ServicesDep) -> Response:
             return _page(request, "stats_empty.html")
         names = _names(services)
         params = _params(request)
-        form = {"force": params.get("force", ""), "from": params.get("from", ""),
-                "to": params.get("to", ""), "ethnicity": params.get("ethnicity", "officer")}  # fmt: skip
+        form = {"ethnicity": "officer", **params}
         options = _force_options(stats, names)
         try:
             period = view.period_of(stats, params)
@@ -95,6 +96,7 @@ def _figures(stats: PoliceStats, period: view.Period, names: Mapping[str, str]) 
         "from_name": view.month_name(period.start),
         "to_name": view.month_name(period.end),
         "ethnicity_name": view.ETHNICITIES[period.ethnicity],
+        "charts": stats_charts.period_charts(stats, period),
     }
 
 
@@ -112,24 +114,38 @@ def league_page(request: Request, services: ServicesDep) -> Response:
             ethnicity = view.ethnicity_of(params.get("ethnicity"))
             form = {"month": month, "ethnicity": ethnicity}
             table = view.league_table(stats.by_force(month, ethnicity), _names(services))
+            chart = stats_charts.league_chart(stats, month, ethnicity)
         except InvalidRequestError as problem:
             return _page(request, "stats_forces.html", 400, problem=view.sentence(str(problem)),
                          form=form, league=None)  # fmt: skip
-        return _page(request, "stats_forces.html", form=form, league=table, problem=None,
-                     month_name=view.month_name(month), ethnicity_name=view.ETHNICITIES[ethnicity])  # fmt: skip
+        return _page(
+            request, "stats_forces.html", form=form, league=table, problem=None,
+            league_chart=chart, month_name=view.month_name(month),
+            ethnicity_name=view.ETHNICITIES[ethnicity],
+        )  # fmt: skip
 
     return _cached_page(request, stats, build)
 
 
 def _table(stats: PoliceStats, name: str, params: Mapping[str, str], names: Mapping[str, str]
            ) -> tuple[view.Table, dict[str, str]]:  # fmt: skip
-    if name != "league" and name not in view.PERIOD_TABLES:
+    drawn = name.removeprefix("chart-")
+    if name.startswith("chart-"):
+        if drawn != "league" and drawn not in stats_charts.PERIOD_CHARTS:
+            raise HTTPException(404)
+    elif name != "league" and name not in view.PERIOD_TABLES:
         raise HTTPException(404)
     if not stats.forces():
         raise view.StatsQueryError("no statistics have been imported on this site yet")
+    if name == "chart-league":
+        month, ethnicity = _league_query(stats, params)
+        chart = stats_charts.league_chart(stats, month, ethnicity)
+        return chart.rows(), {"month": month, "ethnicity": ethnicity}
+    if name.startswith("chart-"):
+        period = view.period_of(stats, params)
+        return stats_charts.period_chart(stats, drawn, period).rows(), period.params()
     if name == "league":
-        month = view.league_month(stats, params.get("month"))
-        ethnicity = view.ethnicity_of(params.get("ethnicity"))
+        month, ethnicity = _league_query(stats, params)
         table = view.league_table(stats.by_force(month, ethnicity), names)
         return table, {"month": month, "ethnicity": ethnicity}
     period = view.period_of(stats, params)
@@ -155,5 +171,31 @@ def download(request: Request, services: ServicesDep, filename: str) -> Response
             body, media = table.json(query), "application/json"
         disposition = f'attachment; filename="{stem}.{kind}"'
         return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+
+    return _cached_page(request, stats, build)
+
+
+def _league_query(stats: PoliceStats, params: Mapping[str, str]) -> tuple[str, str]:
+    return view.league_month(stats, params.get("month")), view.ethnicity_of(params.get("ethnicity"))
+
+
+@router.get("/stats/chart/{filename}")
+def chart(request: Request, services: ServicesDep, filename: str) -> Response:
+    """A chart as SVG, drawn on this server (no third-party library, font or tile)."""
+    found = CHART.match(filename)
+    name = found.group(1) if found else ""
+    if name != "league" and name not in stats_charts.PERIOD_CHARTS:
+        raise HTTPException(404)
+    stats = services.police_stats
+
+    def build() -> Response:
+        if not stats.forces():
+            raise view.StatsQueryError("no statistics have been imported on this site yet")
+        params = _params(request)
+        if name == "league":
+            drawn = stats_charts.league_chart(stats, *_league_query(stats, params))
+        else:
+            drawn = stats_charts.period_chart(stats, name, view.period_of(stats, params))
+        return Response(drawn.svg(), media_type="image/svg+xml")
 
     return _cached_page(request, stats, build)
