@@ -43,7 +43,10 @@ def _names(services: Services) -> dict[str, str]:
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    # wide: the tables and the two columns of charts have the room on a desk
+    return templates.TemplateResponse(
+        request, name, {"wide": True, **context}, status_code=status_code
+    )
 
 
 def _cached_page(request: Request, stats: PoliceStats, build: Callable[[], Response]) -> Response:
