@@ -26,6 +26,7 @@ from openwitness.evidence.service import Vault
 from openwitness.ledger.keys import create_key, default_origin, load_signer
 from openwitness.ledger.note import Signer
 from openwitness.ledger.store import TransparencyLog
+from openwitness.stats.service import PoliceStats
 from openwitness.storage.db import Database
 
 #: Private key files keep their own check: one found readable by others is refused, not
@@ -49,6 +50,7 @@ class Services:
     importers: Importers
     sessions: Sessions
     uploads: ResumableUploads
+    police_stats: PoliceStats
 
     def close(self) -> None:
         self.log.close()
@@ -78,6 +80,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
             timedelta(hours=settings.session_absolute_hours),
         ),
         ResumableUploads(settings.uploads_dir, vault, settings.partial_uploads_max_bytes),
+        PoliceStats(settings.stats_dir),
     )  # fmt: skip
 
 

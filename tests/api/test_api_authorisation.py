@@ -47,6 +47,13 @@ PUBLIC = {
     ("GET", "/complain"),  # complaints guidance (web/routes/guidance.py)
     ("GET", "/complain/letter"),  # a blank letter: never shows a report
     ("GET", "/report/letter"),  # only the report the receipt cookie names (test_guidance.py)
+    # public statistics from open police data (tests/api/test_api_stats.py)
+    ("GET", "/api/v1/stats/disproportionality"),
+    ("GET", "/api/v1/stats/disproportionality/by-force"),
+    ("GET", "/api/v1/stats/monthly"),
+    ("GET", "/api/v1/stats/breakdowns"),
+    ("GET", "/api/v1/stats/coverage"),
+    ("GET", "/api/v1/stats/forces"),
 }
 
 CASE = {

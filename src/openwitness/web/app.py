@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from openwitness.services import Services
 from openwitness.web import errors, security
-from openwitness.web.routes import casework, guidance, public
+from openwitness.web.routes import casework, guidance, public, stats
 from openwitness.web.routes.uploads import uploads_router
 from openwitness.web.templating import STATIC
 
@@ -19,6 +19,7 @@ def install(app: FastAPI, services: Services) -> None:
     casework.install(app)
     app.include_router(public.router)
     app.include_router(guidance.router)
+    app.include_router(stats.router)
     app.include_router(casework.router)
     app.include_router(uploads_router(services.uploads))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
