@@ -21,7 +21,7 @@ from openwitness.ledger import merkle
 from openwitness.ledger.entry import parse_entry
 from openwitness.ledger.verify import file_sha256
 from openwitness.services import Services
-from tests.support import ENTITLED, MEDIA, require_shared
+from tests.support import ENTITLED, MEDIA, SHARED, require_shared
 
 FILES = [
     MEDIA / "ianare__exif-samples/jpg/Canon_40D.jpg",
@@ -41,6 +41,12 @@ OPERATIONS = {
     "POST /api/v1/forces",
     "GET /api/v1/taxonomy",
     "GET /api/v1/stats/complaints",
+    "GET /api/v1/stats/disproportionality",
+    "GET /api/v1/stats/disproportionality/by-force",
+    "GET /api/v1/stats/monthly",
+    "GET /api/v1/stats/breakdowns",
+    "GET /api/v1/stats/coverage",
+    "GET /api/v1/stats/forces",
     "POST /api/v1/incidents",
     "GET /api/v1/incidents/{incident_id}",
     "GET /api/v1/officers",
@@ -119,6 +125,11 @@ def app(sqlite_services: Services) -> Iterator[FastAPI]:
         }
     )
     sqlite_services.cases.add(case.to_new_case(), "setup", None, ENTITLED)
+    # Statistics over a real month, so the stats routes are fuzzed past "nothing imported".
+    police = require_shared(SHARED / "data" / "police-uk")
+    sqlite_services.police_stats.import_paths(
+        [police / "2019-01" / "2019-01-cumbria-stop-and-search.csv", police / "population"]
+    )
     # The public routes' rate limit would turn most fuzzed reports into 429s.
     unlimited = dict.fromkeys(DEFAULT_RATES, f"{10**6} per minute")
     application = create_app(replace(sqlite_services.settings, rates=unlimited))
