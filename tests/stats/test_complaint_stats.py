@@ -451,3 +451,17 @@ def test_a_threshold_below_five_is_refused_with_a_reason(monkeypatch: pytest.Mon
     monkeypatch.setenv("OPENWITNESS_STATS_MIN_CASES", "3")
     with pytest.raises(OpenWitnessError, match="5 or more"):
         Settings.from_env()
+
+
+def test_the_public_page_shows_the_figures_and_nothing_personal(built: Services) -> None:
+    with TestClient(create_app(built.settings)) as client:
+        page = client.get("/stats/complaints", headers={"accept": "text/html"})
+    assert page.status_code == 200 and page.headers["cache-control"] == "public, max-age=300"
+    text = page.text
+    for force, complaints in COMPLAINTS.items():
+        cell = f'<td data-label="Complaints" class="num">{complaints:,}</td>'
+        assert (cell in text) == (complaints >= 10), force  # Essex (3) is withheld
+    assert "Essex" not in text and "1 force(s) with too few complaints" in text
+    assert f'<td data-label="Allegations" class="num">{len(METROPOLITAN):,}</td>' in text
+    for secret in SECRETS:
+        assert secret not in text, secret
