@@ -92,6 +92,7 @@ class PoliceStats:
                     local.con = duckdb.connect(config={
                         "threads": max(1, 2 // workers), "memory_limit": f"{512 // workers}MB",
                     })  # fmt: skip
+                    local.con.execute("SET enable_progress_bar = false")  # no output of its own
                     connections.append(local.con)
                 return self.store.import_files(local.con, batch)
 
