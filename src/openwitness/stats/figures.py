@@ -86,6 +86,11 @@ def _missing(store: StatsStore, force: str, months: list[str]) -> tuple[list[str
 def _group_counts(
     store: StatsStore, manifests: list[Manifest], ethnicity: str
 ) -> dict[str, dict[str | None, int]]:
+    if all(m.group_counts for m in manifests):  # counted at import: no Parquet to read
+        return {
+            f"{m.force}/{m.month}": {group: int(n) for group, n in m.group_counts[ethnicity]}
+            for m in manifests
+        }
     column = _ETHNICITY_COLUMN[ethnicity]
     rows = _query(
         store, manifests,
@@ -192,7 +197,7 @@ def disproportionality(
 
 
 def by_force(store: StatsStore, month: str, ethnicity: str) -> list[dict[str, Any]]:
-    manifests = sorted((m for m in store.manifests() if m.month == month), key=lambda m: m.force)
+    manifests = sorted(store.manifests_in_month(month), key=lambda m: m.force)
     if not manifests:
         raise UnknownPeriodError(f"no stop-and-search file for any force in {month}")
     counts = _group_counts(store, manifests, ethnicity)

@@ -1,16 +1,26 @@
-"""Reading one data.police.uk CSV file into Parquet with DuckDB, checking it on the way.
+"""Reading data.police.uk CSV files into Parquet with DuckDB, checking them on the way.
 
 A file is refused whole (nothing of it stored) when its shape is wrong: an unknown header, the
 wrong delimiter, a last line cut short, a row with the wrong number of fields, a date that is not
 ISO 8601 (Excel rewrites them), coordinates that are not numbers. A row whose words are unknown
 (an ethnicity, outcome or gender string not in :mod:`openwitness.stats.vocabulary`) is refused
 alone, and counted with the string named, so one new word does not hide a month of searches.
+
+Files are read in batches: one ``read_csv`` over many files (a month of every force is ~44
+small files, and a DuckDB statement costs far more than a few thousand rows), one pass that
+finds every file's shape failures, blank columns and unknown words together, and one
+partitioned ``COPY`` that writes each accepted file's own Parquet file. When the batch cannot
+be read as a whole (a file with a wrong field count), each file is read alone, so the error
+names its file and line.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -62,6 +72,19 @@ class Loaded:
     refusals: list[dict[str, Any]]
     blank_columns: list[str]
     blank_counts: dict[str, int]
+    #: Accepted searches by ethnicity ("officer": officer-defined, "self": ONS group) as
+    #: [group or None, count] pairs, so figures need not read the Parquet for counts.
+    group_counts: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A file whose text passed :func:`check_text`: ready for a batch."""
+
+    data: DataFile
+    path: Path
+    lines: int
+    sha256: str
 
 
 def _quote(column: str) -> str:
@@ -74,34 +97,26 @@ def _literal(text: str) -> str:
 
 def check_text(data: DataFile, path: Path) -> int:
     """Header, delimiter and a complete last line; returns the number of lines."""
+    return check_file(data, path).lines
+
+
+def check_file(data: DataFile, path: Path) -> Checked:
+    """Header, delimiter and a complete last line, and the file's SHA-256, in one read."""
     expected = HEADERS[data.kind]
+    digest = hashlib.sha256()
     with path.open("rb") as handle:
         first = handle.readline(65536)
+        digest.update(first)
         try:
             text = first.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
         except UnicodeDecodeError:
             raise StatsInputError(data.name, "the header is not UTF-8 text", 1) from None
         header = next(csv.reader([text]), [])
         if tuple(header) != expected:
-            for delimiter in (";", "\t", "|"):
-                if tuple(next(csv.reader([text], delimiter=delimiter), [])) == expected:
-                    raise StatsInputError(
-                        data.name, f"fields are separated by {delimiter!r}, not commas "
-                        "(data.police.uk files are comma-separated)", 1,
-                    )  # fmt: skip
-            unknown = [name for name in header if name not in expected]
-            missing = [name for name in expected if name not in header]
-            detail = (
-                f"unknown column '{unknown[0]}'" if unknown
-                else f"missing column '{missing[0]}'" if missing
-                else "the columns are in another order"
-            )  # fmt: skip
-            raise StatsInputError(
-                data.name, f"not the {data.kind} header ({detail})", 1,
-                unknown[0] if unknown else (missing[0] if missing else None),
-            )  # fmt: skip
+            raise _header_error(data, text, header, expected)
         lines, last = 1, first[-1:]
         while chunk := handle.read(1 << 20):
+            digest.update(chunk)
             lines += chunk.count(b"\n")
             last = chunk[-1:]
     if last != b"\n":
@@ -109,15 +124,38 @@ def check_text(data: DataFile, path: Path) -> int:
             data.name, "the last line is cut short (no line end): the file looks truncated",
             lines + (0 if last == b"" else 1),
         )  # fmt: skip
-    return lines
+    return Checked(data, path, lines, digest.hexdigest())
 
 
-def _read_sql(data: DataFile, path: Path) -> str:
-    columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in HEADERS[data.kind])
+def _header_error(
+    data: DataFile, text: str, header: list[str], expected: tuple[str, ...]
+) -> StatsInputError:
+    for delimiter in (";", "\t", "|"):
+        if tuple(next(csv.reader([text], delimiter=delimiter), [])) == expected:
+            return StatsInputError(
+                data.name, f"fields are separated by {delimiter!r}, not commas "
+                "(data.police.uk files are comma-separated)", 1,
+            )  # fmt: skip
+    unknown = [name for name in header if name not in expected]
+    missing = [name for name in expected if name not in header]
+    detail = (
+        f"unknown column '{unknown[0]}'" if unknown
+        else f"missing column '{missing[0]}'" if missing
+        else "the columns are in another order"
+    )  # fmt: skip
+    return StatsInputError(
+        data.name, f"not the {data.kind} header ({detail})", 1,
+        unknown[0] if unknown else (missing[0] if missing else None),
+    )  # fmt: skip
+
+
+def _read_sql(kind: str, paths: list[Path]) -> str:
+    columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in HEADERS[kind])
+    files = ", ".join(_literal(str(p)) for p in paths)
     return (
-        f"SELECT row_number() OVER () + 1 AS line, * FROM read_csv({_literal(str(path))}, "
-        f"header=true, auto_detect=false, delim=',', quote='\"', escape='\"', "
-        f"strict_mode=true, null_padding=false, columns={{{columns}}})"
+        f"SELECT * FROM read_csv([{files}], header=true, auto_detect=false, delim=',', "
+        f"quote='\"', escape='\"', strict_mode=true, null_padding=false, filename=true, "
+        f"columns={{{columns}}})"
     )
 
 
@@ -134,113 +172,263 @@ def _field_count_error(data: DataFile, message: str) -> StatsInputError:
     )  # fmt: skip
 
 
+def _bad_shape(column: str, pattern: str, may_be_blank: bool) -> str:
+    value = _quote(column)
+    bad = f"NOT regexp_full_match({value}, {_literal(pattern)})"
+    if column == "Date":  # the pattern admits e.g. month 13; the cast below must not fail
+        bad += f" OR try_cast({value} AS TIMESTAMPTZ) IS NULL"
+    return f"CASE WHEN {value} IS NULL THEN {'FALSE' if may_be_blank else 'TRUE'} ELSE {bad} END"
+
+
+def _reason_sql(kind: str) -> str:
+    """The first unknown word of a row, as the refusal reason; NULL when the row is accepted."""
+    if kind != "stop-and-search":
+        return "CAST(NULL AS VARCHAR)"
+    cases = []
+    for column, allowed in _WORDS:
+        value = _quote(column)
+        words = ", ".join(_literal(w) for w in sorted(allowed))
+        cases.append(
+            f"WHEN {value} IS NOT NULL AND {value} NOT IN ({words}) THEN "
+            f"{_literal('unknown ' + column.lower() + ' ')} || chr(39) || left({value}, 60) "
+            "|| chr(39)"
+        )
+    return "CASE " + " ".join(cases) + " END"
+
+
+def _self_map() -> str:
+    pairs = ", ".join(f"({_literal(k)}, {_literal(v)})" for k, v in SELF_DEFINED.items())
+    return f"(VALUES {pairs}) s(published, grp)"
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection, items: list[Checked], staging: Path
+) -> list[Loaded | StatsInputError]:
+    """Check and write files of one kind; file ``i``'s Parquet goes to ``staging/<i>.parquet``.
+
+    Returns, in order, what each file loaded or why it was refused whole."""
+    if not items:
+        return []
+    try:
+        con.execute("SET preserve_insertion_order = true")  # rowid order is line order
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw AS "
+            + _read_sql(items[0].data.kind, [c.path for c in items])
+        )
+    except duckdb.Error as exc:
+        if len(items) == 1:
+            return [_field_count_error(items[0].data, str(exc))]
+        results: list[Loaded | StatsInputError] = []
+        for index, item in enumerate(items):
+            alone = staging / f"alone-{index}"
+            alone.mkdir()
+            result = load_batch(con, [item], alone)
+            if isinstance(result[0], Loaded):
+                os.replace(alone / "0.parquet", staging / f"{index}.parquet")
+            shutil.rmtree(alone, ignore_errors=True)
+            results.extend(result)
+        return results
+    try:
+        return _check_and_write(con, items, staging)
+    finally:
+        con.execute("DROP TABLE IF EXISTS raw")
+
+
+def _check_and_write(
+    con: duckdb.DuckDBPyConnection, items: list[Checked], staging: Path
+) -> list[Loaded | StatsInputError]:
+    kind = items[0].data.kind
+    header = HEADERS[kind]
+    shapes = _SHAPES[kind]
+    summary_sql = ", ".join(
+        ["count(*), min(rowid)"]
+        + [f"min(rowid) FILTER (WHERE {_bad_shape(*s)}), "
+           f"arg_min({_quote(s[0])}, rowid) FILTER (WHERE {_bad_shape(*s)})" for s in shapes]
+        + [f"count(*) - count({_quote(c)})" for c in header]
+    )  # fmt: skip
+    summary = {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"SELECT filename, {summary_sql} FROM raw GROUP BY filename"
+        ).fetchall()
+    }
+    results: list[Loaded | StatsInputError | None] = []
+    first_rowid: dict[str, int] = {}
+    for item in items:
+        row = summary.get(str(item.path))
+        rows_read = int(row[0]) if row else 0
+        if rows_read != item.lines - 1:
+            results.append(StatsInputError(
+                item.data.name, f"{item.lines - 1} lines but {rows_read} rows: a field holds a "
+                "line break or a quote is unbalanced", None,
+            ))  # fmt: skip
+            continue
+        if row is None:
+            results.append(None)
+            continue
+        first = int(row[1])
+        failure = _shape_failure(item.data, shapes, row[2 : 2 + 2 * len(shapes)], first)
+        if failure:
+            results.append(failure)
+            continue
+        first_rowid[str(item.path)] = first
+        results.append(None)
+    accepted = [
+        (i, item) for i, (item, r) in enumerate(zip(items, results, strict=True)) if r is None
+    ]
+    if not accepted:
+        return [r for r in results if r is not None]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE accepted (filename VARCHAR, part INTEGER, first BIGINT, "
+        "force VARCHAR, month VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO accepted VALUES (?, ?, ?, ?, ?)",
+        [(str(item.path), i, first_rowid.get(str(item.path), 0), item.data.force,
+          item.data.month) for i, item in accepted],
+    )  # fmt: skip
+    words = _count_words(con, kind)
+    con.execute("SET preserve_insertion_order = false")  # lines are computed, not positional
+    select = _select_searches() if kind == "stop-and-search" else _select_other(kind)
+    con.execute(
+        f"COPY ({select}) TO {_literal(str(staging / 'parts'))} (FORMAT parquet, "
+        "COMPRESSION zstd, PARTITION_BY (part), FILENAME_PATTERN 'data_{i}')"
+    )
+    for i, item in accepted:
+        written = sorted((staging / "parts" / f"part={i}").glob("*.parquet"))
+        target = staging / f"{i}.parquet"
+        if len(written) == 1:
+            os.replace(written[0], target)
+        else:  # no accepted rows (no partition written), or split in several files
+            con.execute(
+                f"COPY (SELECT * EXCLUDE (part) FROM ({select}) WHERE part = {i}) "
+                f"TO {_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
+            )
+            for extra in written:
+                extra.unlink()
+        row = summary.get(str(item.path))
+        rows_read = int(row[0]) if row else 0
+        blank_values = row[2 + 2 * len(shapes) :] if row else [0] * len(header)
+        blank_counts = {c: int(n) for c, n in zip(header, blank_values, strict=True)}
+        refusals, counts = words.get(str(item.path), ([], {}))
+        refused = sum(int(r["rows"]) for r in refusals)
+        blank = [c for c, n in blank_counts.items() if n == rows_read and rows_read > 0]
+        results[i] = Loaded(rows_read, refused, refusals, blank, blank_counts, counts)
+    return [r for r in results if r is not None]
+
+
+def _shape_failure(
+    data: DataFile, shapes: tuple[tuple[str, str, bool], ...], found: tuple[Any, ...], first: int
+) -> StatsInputError | None:
+    for index, (column, _pattern, _blank) in enumerate(shapes):
+        rowid, value = found[2 * index], found[2 * index + 1]
+        if rowid is not None:
+            shown = "blank" if value is None else f"'{value[:40]}'"
+            return StatsInputError(
+                data.name, f"{shown} is not in the published format"
+                + (" (ISO 8601, e.g. 2019-01-31T22:05:00+00:00)" if column == "Date" else ""),
+                int(rowid) - first + 2, column,
+            )  # fmt: skip
+    return None
+
+
+def _count_words(
+    con: duckdb.DuckDBPyConnection, kind: str
+) -> dict[str, tuple[list[dict[str, Any]], dict[str, list[list[Any]]]]]:
+    """Per accepted file: unknown-word refusals (grouped by reason) and the accepted rows'
+    ethnicity counts, from one pass."""
+    out: dict[str, tuple[list[dict[str, Any]], dict[str, list[list[Any]]]]] = {}
+    if kind != "stop-and-search":
+        return out
+    rows = con.execute(
+        f"""
+        SELECT r.filename, {_reason_sql(kind)} AS reason, r."Officer-defined ethnicity",
+               s.grp, count(*), min(r.rowid - a.first) + 2
+        FROM raw r JOIN accepted a ON a.filename = r.filename
+        LEFT JOIN {_self_map()} ON s.published = r."Self-defined ethnicity"
+        GROUP BY ALL
+        """
+    ).fetchall()
+    officer: dict[str, dict[Any, int]] = {}
+    self_defined: dict[str, dict[Any, int]] = {}
+    reasons: dict[str, dict[str, list[int]]] = {}
+    for filename, reason, officer_group, self_group, number, line in rows:
+        if reason is not None:
+            slot = reasons.setdefault(filename, {}).setdefault(reason, [0, int(line)])
+            slot[0] += int(number)
+            slot[1] = min(slot[1], int(line))
+            continue
+        by_officer = officer.setdefault(filename, {})
+        by_officer[officer_group] = by_officer.get(officer_group, 0) + int(number)
+        by_self = self_defined.setdefault(filename, {})
+        by_self[self_group] = by_self.get(self_group, 0) + int(number)
+    for filename in {*officer, *reasons}:
+        refusals: list[dict[str, Any]] = [
+            {"reason": r, "rows": n, "first_line": line}
+            for r, (n, line) in sorted(reasons.get(filename, {}).items(), key=lambda kv: kv[1][1])
+        ]
+        counts = {
+            "officer": _pairs(officer.get(filename, {})),
+            "self": _pairs(self_defined.get(filename, {})),
+        }
+        out[filename] = (refusals, counts)
+    return out
+
+
+def _pairs(counts: dict[Any, int]) -> list[list[Any]]:
+    return sorted(([k, n] for k, n in counts.items()), key=lambda kn: (kn[0] is None, kn[0] or ""))
+
+
+def _select_searches() -> str:
+    renamed = ", ".join(f"({_literal(k)}, {_literal(v)})" for k, v in OUTCOME_RENAMED.items())
+    return f"""
+        SELECT a.part, a.force, a.month,
+               CAST(r.rowid - a.first + 2 AS INTEGER) AS line,
+               r."Type" AS type,
+               timezone('UTC', CAST(r."Date" AS TIMESTAMPTZ)) AS searched_at,
+               CAST(r."Part of a policing operation" AS BOOLEAN) AS operation,
+               r."Policing operation" AS operation_name,
+               CAST(r."Latitude" AS DOUBLE) AS latitude,
+               CAST(r."Longitude" AS DOUBLE) AS longitude,
+               r."Gender" AS gender, r."Age range" AS age_range,
+               r."Self-defined ethnicity" AS self_defined,
+               s.grp AS self_group,
+               r."Officer-defined ethnicity" AS officer_defined,
+               r."Legislation" AS legislation, r."Object of search" AS object_of_search,
+               r."Outcome" AS outcome_as_published,
+               coalesce(o.new, r."Outcome") AS outcome,
+               CAST(r."Outcome linked to object of search" AS BOOLEAN) AS outcome_linked,
+               CAST(r."Removal of more than just outer clothing" AS BOOLEAN)
+                 AS more_than_outer_clothing
+        FROM raw r JOIN accepted a ON a.filename = r.filename
+        LEFT JOIN {_self_map()} ON s.published = r."Self-defined ethnicity"
+        LEFT JOIN (VALUES {renamed}) o(old, new) ON o.old = r."Outcome"
+        WHERE {_reason_sql("stop-and-search")} IS NULL
+    """
+
+
+def _select_other(kind: str) -> str:
+    names = ", ".join(
+        f"r.{_quote(c)} AS {_quote(c.lower().replace(' ', '_'))}" for c in HEADERS[kind]
+    )
+    return (
+        "SELECT a.part, a.force, a.month AS file_month, "
+        f"CAST(r.rowid - a.first + 2 AS INTEGER) AS line, {names} "
+        "FROM raw r JOIN accepted a ON a.filename = r.filename"
+    )
+
+
 def load_rows(
     con: duckdb.DuckDBPyConnection, data: DataFile, path: Path, lines: int, target: Path
 ) -> Loaded:
-    """Check every row in SQL and write the accepted ones to ``target`` as Parquet."""
+    """Check one file and write its accepted rows to ``target`` (a batch of one)."""
+    staging = target.parent / f".{target.name}.staging"
+    staging.mkdir()
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS {_read_sql(data, path)}")
-    except duckdb.Error as exc:
-        raise _field_count_error(data, str(exc)) from None
-    rows_read = con.execute("SELECT count(*) FROM raw").fetchone()[0]  # type: ignore[index]
-    if rows_read != lines - 1:
-        raise StatsInputError(
-            data.name, f"{lines - 1} lines but {rows_read} rows: a field holds a line break or "
-            "a quote is unbalanced", None,
-        )  # fmt: skip
-    for column, pattern, may_be_blank in _SHAPES[data.kind]:
-        blank_ok = "TRUE" if may_be_blank else "FALSE"
-        bad = con.execute(
-            f"SELECT line, {_quote(column)} FROM raw WHERE CASE WHEN {_quote(column)} IS NULL "
-            f"THEN NOT {blank_ok} ELSE NOT regexp_full_match({_quote(column)}, ?) END "
-            "ORDER BY line LIMIT 1",
-            [pattern],
-        ).fetchone()
-        if bad is not None:
-            shown = "blank" if bad[1] is None else f"'{bad[1][:40]}'"
-            raise StatsInputError(
-                data.name, f"{shown} is not in the published format"
-                + (" (ISO 8601, e.g. 2019-01-31T22:05:00+00:00)" if column == "Date" else ""),
-                int(bad[0]), column,
-            )  # fmt: skip
-    blank_counts = _blank_counts(con, data)
-    refusals: list[dict[str, Any]] = []
-    if data.kind == "stop-and-search":
-        refusals = _refuse_unknown_words(con)
-        _write_searches(con, data, target)
-    else:
-        _write_other(con, data, target)
-    refused = sum(int(r["rows"]) for r in refusals)
-    blank = [c for c, n in blank_counts.items() if n == rows_read and rows_read > 0]
-    return Loaded(rows_read, refused, refusals, blank, blank_counts)
-
-
-def _blank_counts(con: duckdb.DuckDBPyConnection, data: DataFile) -> dict[str, int]:
-    header = HEADERS[data.kind]
-    sums = ", ".join(f"count(*) - count({_quote(c)})" for c in header)
-    row = con.execute(f"SELECT {sums} FROM raw").fetchone()
-    assert row is not None
-    return {column: int(value) for column, value in zip(header, row, strict=True)}
-
-
-def _refuse_unknown_words(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Mark rows with a word this version does not know; return the reasons, grouped."""
-    con.execute("CREATE OR REPLACE TEMP TABLE refused (line BIGINT, reason VARCHAR)")
-    for column, allowed in _WORDS:
-        con.execute(
-            f"INSERT INTO refused SELECT line, 'unknown ' || {_literal(column.lower())} || ' ' || "
-            f"chr(39) || left({_quote(column)}, 60) || chr(39) FROM raw "
-            f"WHERE {_quote(column)} IS NOT NULL AND NOT list_contains(?, {_quote(column)}) "
-            "AND line NOT IN (SELECT line FROM refused)",
-            [sorted(allowed)],
-        )
-    rows = con.execute(
-        "SELECT reason, count(*), min(line) FROM refused GROUP BY reason ORDER BY 3"
-    ).fetchall()
-    return [{"reason": r, "rows": int(n), "first_line": int(line)} for r, n, line in rows]
-
-
-def _write_searches(con: duckdb.DuckDBPyConnection, data: DataFile, target: Path) -> None:
-    self_map = ", ".join(f"({_literal(k)}, {_literal(v)})" for k, v in SELF_DEFINED.items())
-    renamed = ", ".join(f"({_literal(k)}, {_literal(v)})" for k, v in OUTCOME_RENAMED.items())
-    con.execute(
-        f"""
-        COPY (
-          SELECT {_literal(data.force)} AS force, {_literal(data.month)} AS month,
-                 CAST(r.line AS INTEGER) AS line,
-                 r."Type" AS type,
-                 timezone('UTC', CAST(r."Date" AS TIMESTAMPTZ)) AS searched_at,
-                 CAST(r."Part of a policing operation" AS BOOLEAN) AS operation,
-                 r."Policing operation" AS operation_name,
-                 CAST(r."Latitude" AS DOUBLE) AS latitude,
-                 CAST(r."Longitude" AS DOUBLE) AS longitude,
-                 r."Gender" AS gender, r."Age range" AS age_range,
-                 r."Self-defined ethnicity" AS self_defined,
-                 s.grp AS self_group,
-                 r."Officer-defined ethnicity" AS officer_defined,
-                 r."Legislation" AS legislation, r."Object of search" AS object_of_search,
-                 r."Outcome" AS outcome_as_published,
-                 coalesce(o.new, r."Outcome") AS outcome,
-                 CAST(r."Outcome linked to object of search" AS BOOLEAN) AS outcome_linked,
-                 CAST(r."Removal of more than just outer clothing" AS BOOLEAN)
-                   AS more_than_outer_clothing
-          FROM raw r
-          LEFT JOIN (VALUES {self_map}) s(published, grp)
-            ON s.published = r."Self-defined ethnicity"
-          LEFT JOIN (VALUES {renamed}) o(old, new) ON o.old = r."Outcome"
-          WHERE r.line NOT IN (SELECT line FROM refused)
-          ORDER BY r.line
-        ) TO {_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)
-        """
-    )
-
-
-def _write_other(con: duckdb.DuckDBPyConnection, data: DataFile, target: Path) -> None:
-    names = ", ".join(
-        f"{_quote(c)} AS {_quote(c.lower().replace(' ', '_'))}" for c in HEADERS[data.kind]
-    )
-    con.execute(
-        f"COPY (SELECT {_literal(data.force)} AS force, {_literal(data.month)} AS file_month, "
-        f"CAST(line AS INTEGER) AS line, {names} FROM raw ORDER BY line) "
-        f"TO {_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
-    )
+        result = load_batch(con, [Checked(data, path, lines, "")], staging)[0]
+        if isinstance(result, StatsInputError):
+            raise result
+        os.replace(staging / "0.parquet", target)
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

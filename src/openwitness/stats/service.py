@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,16 @@ import duckdb
 
 from openwitness.stats import figures
 from openwitness.stats.errors import StatsInputError, UnknownPeriodError
-from openwitness.stats.sources import walk
+from openwitness.stats.sources import DataFile, walk
 from openwitness.stats.store import FileReport, StatsStore, refused
 from openwitness.stats.vocabulary import HEADERS
 
 Progress = Callable[[FileReport], None]
+#: Files imported together (one read, one check pass, one write): enough to amortise a
+#: statement's cost over many small files, small enough to stay well inside the memory limit.
+BATCH_FILES = 256
+BATCH_BYTES = 32 << 20
+IMPORT_WORKERS = 2
 
 
 def month_range(start: str, end: str) -> list[str]:
@@ -74,15 +80,34 @@ class PoliceStats:
                     record(self.store.load_population(name, path))
                 except StatsInputError as exc:
                     record(refused(name, exc))
-            con = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
+            keys = [(data.kind, data.force, data.month) for data, _path in found.data]
+            # two batches at once keep both cores busy (much of a batch is single-threaded);
+            # the same force-month twice must land in order, so then one at a time
+            workers = IMPORT_WORKERS if len(set(keys)) == len(keys) else 1
+            local = threading.local()
+            connections: list[duckdb.DuckDBPyConnection] = []
+
+            def run(batch: list[tuple[DataFile, Path]]) -> list[FileReport | StatsInputError]:
+                if not hasattr(local, "con"):
+                    local.con = duckdb.connect(config={
+                        "threads": max(1, 2 // workers), "memory_limit": f"{512 // workers}MB",
+                    })  # fmt: skip
+                    local.con.execute("SET enable_progress_bar = false")  # no output of its own
+                    connections.append(local.con)
+                return self.store.import_files(local.con, batch)
+
             try:
-                for data, path in found.data:
-                    try:
-                        record(self.store.import_file(con, data, path))
-                    except StatsInputError as exc:
-                        record(refused(data.name, exc, data))
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    batches = list(_batches(found.data))
+                    for batch, results in zip(batches, pool.map(run, batches), strict=True):
+                        for (data, _path), result in zip(batch, results, strict=True):
+                            if isinstance(result, StatsInputError):
+                                record(refused(data.name, result, data))
+                            else:
+                                record(result)
             finally:
-                con.close()
+                for con in connections:
+                    con.close()
         return reports
 
     # -- reading ---------------------------------------------------------------------------
@@ -146,6 +171,26 @@ class PoliceStats:
         return self._cached(  # type: ignore[no-any-return]
             ("points", force, start, end), lambda: figures.points(self.store, force, months)
         )
+
+
+def _batches(
+    files: list[tuple[DataFile, Path]], max_files: int = BATCH_FILES, max_bytes: int = BATCH_BYTES
+) -> Iterator[list[tuple[DataFile, Path]]]:
+    """Consecutive files in batches small enough to hold in memory at once."""
+    batch: list[tuple[DataFile, Path]] = []
+    size = 0
+    for data, path in files:
+        try:
+            length = path.stat().st_size
+        except OSError:
+            length = 0
+        if batch and (len(batch) >= max_files or size + length > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append((data, path))
+        size += length
+    if batch:
+        yield batch
 
 
 def _check_ethnicity(ethnicity: str) -> None:
