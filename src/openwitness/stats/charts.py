@@ -18,9 +18,9 @@ import math
 import re
 import textwrap
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import matplotlib as mpl
@@ -52,14 +52,29 @@ _RC: dict[str, Any] = {
 }
 
 
-@dataclass
 class Chart:
-    """A figure and what a screen reader or a spreadsheet needs from it."""
+    """A chart's words and rows, and how to draw it: a page needs the alt text at once but the
+    figure only when its image is asked for, so the figure is drawn on first use. A chart whose
+    rows come out of the drawing (the map's hexagons) says so with ``rows_from_drawing``."""
 
-    figure: Figure
-    title: str
-    alt_text: str
-    data_rows: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(
+        self, draw: Callable[[], Figure], title: str, alt_text: str,
+        data_rows: list[dict[str, Any]] | None = None, height_in: float = HEIGHT_IN,
+        rows_from_drawing: bool = False,
+    ) -> None:  # fmt: skip
+        self.draw, self.title, self.alt_text, self.height_in = draw, title, alt_text, height_in
+        self._rows = data_rows if data_rows is not None else []
+        self._rows_from_drawing = rows_from_drawing
+
+    @cached_property
+    def figure(self) -> Figure:
+        return self.draw()
+
+    @property
+    def data_rows(self) -> list[dict[str, Any]]:
+        if self._rows_from_drawing:
+            self.figure  # noqa: B018 (drawing fills the rows)
+        return self._rows
 
     def render(self, fmt: str) -> bytes:
         return render(self.figure, fmt)
@@ -184,17 +199,21 @@ def searches_over_time(monthly_answers: Sequence[dict[str, Any]]) -> Chart:
     values = {a["from"]: a["searches"] for a in monthly_answers if a.get("searches") is not None}
     missing = [m for m in months if m not in values]
     title = f"Stop and search in {force_name(force)}: searches per month"
-    figure, ax = _figure()
-    present = [i for i, m in enumerate(months) if m in values]
-    ax.bar(present, [values[months[i]] for i in present], width=0.8, color=BLUE)
-    ax.set_ylim(0, max(values.values(), default=0) * 1.12 or 1)
-    _mark_missing(ax, months, dict.fromkeys(missing, "no file"))
-    _month_axis(ax, months)
-    ax.set_ylabel("Searches", fontsize=10)
-    ax.yaxis.set_major_formatter("{x:,.0f}")
-    _title(figure, title, f"{months[0]} to {months[-1]}" if months else "")
-    _note(figure, f"Hatched: no file published for {_months_phrase(missing)} (missing, not zero)."
-          if missing else "")  # fmt: skip
+
+    def draw() -> Figure:
+        figure, ax = _figure()
+        present = [i for i, m in enumerate(months) if m in values]
+        ax.bar(present, [values[months[i]] for i in present], width=0.8, color=BLUE)
+        ax.set_ylim(0, max(values.values(), default=0) * 1.12 or 1)
+        _mark_missing(ax, months, dict.fromkeys(missing, "no file"))
+        _month_axis(ax, months)
+        ax.set_ylabel("Searches", fontsize=10)
+        ax.yaxis.set_major_formatter("{x:,.0f}")
+        _title(figure, title, f"{months[0]} to {months[-1]}" if months else "")
+        _note(figure, f"Hatched: no file published for {_months_phrase(missing)} (missing, not "
+              "zero)." if missing else "")  # fmt: skip
+        return figure
+
     alt = f"Bar chart of stop-and-search searches per month in {force_name(force)}"
     if values:
         high = max(values, key=lambda m: values[m])
@@ -208,7 +227,7 @@ def searches_over_time(monthly_answers: Sequence[dict[str, Any]]) -> Chart:
         alt += f" No file for {_months_phrase(missing)}; those months are missing, not zero."
     rows = [{"month": m, "searches": values.get(m), "file": "yes" if m in values else "no file"}
             for m in months]  # fmt: skip
-    return Chart(figure, title, alt, rows)
+    return Chart(draw, title, alt, rows)
 
 
 def _ratio_of(answer: dict[str, Any], group: str) -> dict[str, Any]:
@@ -241,21 +260,25 @@ def ratio_over_time(monthly_answers: Sequence[dict[str, Any]], group: str = "Bla
             lows.append(ratio["ratio"] - ci[0])
             highs.append(ci[1] - ratio["ratio"])
     title = f"{group} people searched per resident, relative to White: {force_name(force)}"
-    figure, ax = _figure()
-    ax.axhline(1, color=GREY, linestyle="--", linewidth=1)
-    ax.errorbar(xs, ys, yerr=[lows, highs], fmt="o", color=BLUE, ecolor=INK, capsize=3,
-                markersize=4, linewidth=1)  # fmt: skip
-    top = max([y + h for y, h in zip(ys, highs, strict=True)] + [1.0]) * 1.15
-    ax.set_ylim(0, top)
-    _mark_missing(ax, months, {m: "no file" if why == "no file" else "no ratio"
-                               for m, why in gaps.items()})  # fmt: skip
-    ax.text(len(months) - 0.45, 1, "equal rates", fontsize=8, va="bottom", ha="right", color=INK,
-            bbox=_BOX)  # fmt: skip
-    _month_axis(ax, months)
-    ax.set_ylabel("Rate ratio (1 = same rate)", fontsize=10)
-    _title(figure, title, f"{ethnicity}-defined ethnicity; bars: 95% interval (Katz)")
-    reasons = sorted({why for why in gaps.values() if why != "no file"})
-    _note(figure, ("No ratio: " + "; ".join(reasons)) if reasons else "")
+
+    def draw() -> Figure:
+        figure, ax = _figure()
+        ax.axhline(1, color=GREY, linestyle="--", linewidth=1)
+        ax.errorbar(xs, ys, yerr=[lows, highs], fmt="o", color=BLUE, ecolor=INK, capsize=3,
+                    markersize=4, linewidth=1)  # fmt: skip
+        top = max([y + h for y, h in zip(ys, highs, strict=True)] + [1.0]) * 1.15
+        ax.set_ylim(0, top)
+        _mark_missing(ax, months, {m: "no file" if why == "no file" else "no ratio"
+                                   for m, why in gaps.items()})  # fmt: skip
+        ax.text(len(months) - 0.45, 1, "equal rates", fontsize=8, va="bottom", ha="right",
+                color=INK, bbox=_BOX)  # fmt: skip
+        _month_axis(ax, months)
+        ax.set_ylabel("Rate ratio (1 = same rate)", fontsize=10)
+        _title(figure, title, f"{ethnicity}-defined ethnicity; bars: 95% interval (Katz)")
+        reasons = sorted({why for why in gaps.values() if why != "no file"})
+        _note(figure, ("No ratio: " + "; ".join(reasons)) if reasons else "")
+        return figure
+
     alt = (f"Chart of the {group}/White stop-and-search rate ratio per month in "
            f"{force_name(force)} ({ethnicity}-defined ethnicity), with 95% intervals.")  # fmt: skip
     if ys:
@@ -263,7 +286,7 @@ def ratio_over_time(monthly_answers: Sequence[dict[str, Any]], group: str = "Bla
                 "1 would mean the same rate as White people.")  # fmt: skip
     if gaps:
         alt += " No ratio for " + "; ".join(f"{m} ({why})" for m, why in gaps.items()) + "."
-    return Chart(figure, title, alt, rows)
+    return Chart(draw, title, alt, rows)
 
 
 def league_table(by_force_answers: Sequence[dict[str, Any]], group: str = "Black") -> Chart:
@@ -289,23 +312,29 @@ def league_table(by_force_answers: Sequence[dict[str, Any]], group: str = "Black
     ranked.sort(key=lambda r: r[1])
     rows.sort(key=lambda r: (r["ratio"] is None, -(r["ratio"] or 0), r["force"]))
     title = f"{group}/White search rate ratio by force, {month}"
-    figure, ax = _figure(max(HEIGHT_IN, 1.4 + 0.22 * len(ranked)))
-    ys = list(range(len(ranked)))
-    ax.errorbar([r[1] for r in ranked], ys,
-                xerr=[[r[1] - r[2] for r in ranked], [r[3] - r[1] for r in ranked]],
-                fmt="o", color=BLUE, ecolor=INK, capsize=2, markersize=4, linewidth=1)  # fmt: skip
-    ax.axvline(1, color=GREY, linestyle="--", linewidth=1)
-    ax.set_yticks(ys, [force_name(r[0]) for r in ranked], fontsize=8)
-    ax.set_ylim(-0.7, max(len(ranked), 1) - 0.3)
-    ax.set_xlim(0, max([r[3] for r in ranked] + [1.0]) * 1.08)
-    ax.set_xlabel("Rate ratio (1 = same rate as White people)", fontsize=10)
-    ax.set_ylabel("Force", fontsize=10)
-    if not ranked:
-        ax.text(0.5, 0.5, "no force has a ratio this month", transform=ax.transAxes,
-                ha="center", fontsize=10)  # fmt: skip
-    _title(figure, title, f"{ethnicity}-defined ethnicity; bars: 95% interval (Katz)")
-    _note(figure, f"Not shown, no ratio: {', '.join(force_name(f) for f in without)} "
-          "(the table gives each reason)." if without else "")  # fmt: skip
+    height = max(HEIGHT_IN, 1.4 + 0.22 * len(ranked))
+
+    def draw() -> Figure:
+        figure, ax = _figure(height)
+        ys = list(range(len(ranked)))
+        ax.errorbar([r[1] for r in ranked], ys,
+                    xerr=[[r[1] - r[2] for r in ranked], [r[3] - r[1] for r in ranked]],
+                    fmt="o", color=BLUE, ecolor=INK, capsize=2, markersize=4,
+                    linewidth=1)  # fmt: skip
+        ax.axvline(1, color=GREY, linestyle="--", linewidth=1)
+        ax.set_yticks(ys, [force_name(r[0]) for r in ranked], fontsize=8)
+        ax.set_ylim(-0.7, max(len(ranked), 1) - 0.3)
+        ax.set_xlim(0, max([r[3] for r in ranked] + [1.0]) * 1.08)
+        ax.set_xlabel("Rate ratio (1 = same rate as White people)", fontsize=10)
+        ax.set_ylabel("Force", fontsize=10)
+        if not ranked:
+            ax.text(0.5, 0.5, "no force has a ratio this month", transform=ax.transAxes,
+                    ha="center", fontsize=10)  # fmt: skip
+        _title(figure, title, f"{ethnicity}-defined ethnicity; bars: 95% interval (Katz)")
+        _note(figure, f"Not shown, no ratio: {', '.join(force_name(f) for f in without)} "
+              "(the table gives each reason)." if without else "")  # fmt: skip
+        return figure
+
     alt = (f"Chart ranking {len(ranked)} forces by the {group}/White stop-and-search rate ratio "
            f"in {month} ({ethnicity}-defined ethnicity), with 95% intervals.")  # fmt: skip
     if ranked:
@@ -313,7 +342,7 @@ def league_table(by_force_answers: Sequence[dict[str, Any]], group: str = "Black
                 f"{force_name(ranked[0][0])} ({ranked[0][1]:.2f}).")  # fmt: skip
     if without:
         alt += f" No ratio for {', '.join(force_name(f) for f in without)}."
-    return Chart(figure, title, alt, rows)
+    return Chart(draw, title, alt, rows, height)
 
 
 def section_60_over_time(breakdowns: dict[str, Any]) -> Chart:
@@ -323,18 +352,23 @@ def section_60_over_time(breakdowns: dict[str, Any]) -> Chart:
     missing = [m for m in months if m not in per_month]
     force = breakdowns["force"]
     title = f"Section 60 searches per month: {force_name(force)}"
-    figure, ax = _figure()
     present = [i for i, m in enumerate(months) if m in per_month]
     counts = [per_month[m]["section_60"] for m in months if m in per_month]
-    ax.bar(present, counts, width=0.8, color=VERMILLION)
-    ax.set_ylim(0, max(counts, default=0) * 1.15 or 1)
-    _mark_missing(ax, months, dict.fromkeys(missing, "no file"))
-    _month_axis(ax, months)
-    ax.set_ylabel("Section 60 searches", fontsize=10)
-    ax.yaxis.set_major_formatter("{x:,.0f}")
-    _title(figure, title, "Criminal Justice and Public Order Act 1994, s.60 (no suspicion needed)")
-    _note(figure, f"Hatched: no file for {_months_phrase(missing)} (missing, not zero)."
-          if missing else "")  # fmt: skip
+
+    def draw() -> Figure:
+        figure, ax = _figure()
+        ax.bar(present, counts, width=0.8, color=VERMILLION)
+        ax.set_ylim(0, max(counts, default=0) * 1.15 or 1)
+        _mark_missing(ax, months, dict.fromkeys(missing, "no file"))
+        _month_axis(ax, months)
+        ax.set_ylabel("Section 60 searches", fontsize=10)
+        ax.yaxis.set_major_formatter("{x:,.0f}")
+        _title(figure, title, "Criminal Justice and Public Order Act 1994, s.60 (no suspicion "
+               "needed)")  # fmt: skip
+        _note(figure, f"Hatched: no file for {_months_phrase(missing)} (missing, not zero)."
+              if missing else "")  # fmt: skip
+        return figure
+
     total = sum(counts)
     searches = sum(per_month[m]["searches"] for m in per_month)
     alt = (f"Bar chart of section 60 searches per month in {force_name(force)}: {total:,} of "
@@ -347,7 +381,7 @@ def section_60_over_time(breakdowns: dict[str, Any]) -> Chart:
     rows = [{"month": m, "searches": per_month[m]["searches"] if m in per_month else None,
              "section_60": per_month[m]["section_60"] if m in per_month else None,
              "file": "yes" if m in per_month else "no file"} for m in months]  # fmt: skip
-    return Chart(figure, title, alt, rows)
+    return Chart(draw, title, alt, rows)
 
 
 def category_bars(breakdowns: dict[str, Any], key: str) -> Chart:
@@ -364,19 +398,26 @@ def category_bars(breakdowns: dict[str, Any], key: str) -> Chart:
     total = sum(values)
     shown = ["not recorded" if c == "missing" else c for c in labels]
     title = f"Searches by {what}: {force_name(breakdowns['force'])}"
-    figure, ax = _figure(max(2.6, 1.4 + 0.3 * len(labels)))
-    ax.barh(range(len(labels)), values, color=[GREY if c == "missing" else SKY for c in labels])
-    ax.set_yticks(range(len(labels)), shown)
-    ax.invert_yaxis()
-    ax.set_xlabel("Searches", fontsize=10)
-    ax.set_ylabel(what.capitalize(), fontsize=10)
-    ax.xaxis.set_major_formatter("{x:,.0f}")
-    ax.xaxis.set_major_locator(MaxNLocator(4))
-    ax.set_xlim(0, max(values, default=0) * 1.3 or 1)
-    for i, value in enumerate(values):
-        share = f" ({value / total:.0%})" if total else ""
-        ax.text(value, i, f" {value:,}{share}", va="center", fontsize=8, color=INK)
-    _title(figure, title, f"{breakdowns['from']} to {breakdowns['to']}; of {total:,} searches")
+    height = max(2.6, 1.4 + 0.3 * len(labels))
+
+    def draw() -> Figure:
+        figure, ax = _figure(height)
+        colours = [GREY if c == "missing" else SKY for c in labels]
+        ax.barh(range(len(labels)), values, color=colours)
+        ax.set_yticks(range(len(labels)), shown)
+        ax.invert_yaxis()
+        ax.set_xlabel("Searches", fontsize=10)
+        ax.set_ylabel(what.capitalize(), fontsize=10)
+        ax.xaxis.set_major_formatter("{x:,.0f}")
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.set_xlim(0, max(values, default=0) * 1.3 or 1)
+        for i, value in enumerate(values):
+            share = f" ({value / total:.0%})" if total else ""
+            ax.text(value, i, f" {value:,}{share}", va="center", fontsize=8, color=INK)
+        _title(figure, title, f"{breakdowns['from']} to {breakdowns['to']}; of {total:,} "
+               "searches")  # fmt: skip
+        return figure
+
     alt = (
         f"Bar chart of {total:,} searches in {force_name(breakdowns['force'])} by {what}: "
         + "; ".join(f"{s} {v:,}" for s, v in zip(shown, values, strict=True))
@@ -385,7 +426,7 @@ def category_bars(breakdowns: dict[str, Any], key: str) -> Chart:
     column = what.replace(" ", "_")
     rows = [{column: s, "searches": v, "share": round(v / total, 4) if total else None}
             for s, v in zip(shown, values, strict=True)]  # fmt: skip
-    return Chart(figure, title, alt, rows)
+    return Chart(draw, title, alt, rows, height)
 
 
 def search_map(
@@ -396,58 +437,64 @@ def search_map(
     Longitude is scaled by cos(latitude) (the axes' aspect) so a hexagon covers about the same
     ground everywhere on the map. The published points are already snapped to anonymised map
     points; a few far-off points would shrink the rest to a dot, so the drawing keeps the
-    central 99% of each axis and says how many it leaves out."""
+    central 99% of each axis and says how many it leaves out. The hexagons' counts (the rows)
+    come out of the drawing."""
     where = force_name(force) if force else "the area"
     title = f"Where searches were recorded: {where}"
-    figure, ax = _figure(4.2)
-    ax.set_xlabel("Longitude (°)", fontsize=10)
-    ax.set_ylabel("Latitude (°)", fontsize=10)
-    _title(figure, title, period)
     if not points:
-        ax.text(0.5, 0.5, "no mapped searches", transform=ax.transAxes, ha="center",
-                va="center", fontsize=11, color=INK)  # fmt: skip
-        ax.set_xticks([])
-        ax.set_yticks([])
-        return Chart(figure, title, f"Map of {where}: no search in the period has a location.", [])
-    lons = sorted(p[0] for p in points)
-    lats = sorted(p[1] for p in points)
+
+        def draw_empty() -> Figure:
+            figure, ax = _figure(4.2)
+            _title(figure, title, period)
+            ax.text(0.5, 0.5, "no mapped searches", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=11, color=INK)  # fmt: skip
+            ax.set_xticks([])
+            ax.set_yticks([])
+            return figure
+
+        alt = f"Map of {where}: no search in the period has a location."
+        return Chart(draw_empty, title, alt, [], 4.2)
+    lons, lats = np.asarray(points, dtype=float).T
     cut = len(points) // 200  # 0.5% each side
-    x0, x1 = lons[cut], lons[-1 - cut]
-    y0, y1 = lats[cut], lats[-1 - cut]
+    x0, x1 = np.sort(lons)[[cut, -1 - cut]]
+    y0, y1 = np.sort(lats)[[cut, -1 - cut]]
     pad_x, pad_y = max((x1 - x0) * 0.03, 0.005), max((y1 - y0) * 0.03, 0.005)
-    x0, x1, y0, y1 = x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
-    kept = [(x, y) for x, y in points if x0 <= x <= x1 and y0 <= y <= y1]
-    left_out = len(points) - len(kept)
+    x0, x1, y0, y1 = float(x0 - pad_x), float(x1 + pad_x), float(y0 - pad_y), float(y1 + pad_y)
+    inside = (lons >= x0) & (lons <= x1) & (lats >= y0) & (lats <= y1)
+    left_out = int(len(points) - inside.sum())
     middle = (y0 + y1) / 2
-    cells = ax.hexbin(
-        [p[0] for p in kept],
-        [p[1] for p in kept],
-        gridsize=gridsize,
-        extent=(x0, x1, y0, y1),
-        mincnt=1,
-        cmap="cividis",
-        linewidths=0.2,
-    )
-    ax.set_aspect(1 / math.cos(math.radians(middle)))
-    ax.grid(True, color=LIGHT, linewidth=0.5)
-    ax.set_axisbelow(True)
-    bar = figure.colorbar(cells, ax=ax, shrink=0.8)
-    bar.set_label("Searches per hexagon", fontsize=9)
-    bar.ax.tick_params(labelsize=8)
-    _note(figure, f"{left_out:,} outlying point(s) not drawn." if left_out else "")
-    centres = np.asarray(cells.get_offsets(), dtype=float)
-    counts = np.asarray(cells.get_array(), dtype=float)
-    rows = [{"longitude": round(float(c[0]), 5), "latitude": round(float(c[1]), 5),
-             "searches": int(n)} for c, n in zip(centres, counts, strict=True)]  # fmt: skip
-    rows.sort(key=lambda r: -r["searches"])
+    rows: list[dict[str, Any]] = []
+
+    def draw() -> Figure:
+        figure, ax = _figure(4.2)
+        ax.set_xlabel("Longitude (°)", fontsize=10)
+        ax.set_ylabel("Latitude (°)", fontsize=10)
+        _title(figure, title, period)
+        cells = ax.hexbin(lons[inside], lats[inside], gridsize=gridsize,
+                          extent=(x0, x1, y0, y1), mincnt=1, cmap="cividis",
+                          linewidths=0.2)  # fmt: skip
+        ax.set_aspect(1 / math.cos(math.radians(middle)))
+        ax.grid(True, color=LIGHT, linewidth=0.5)
+        ax.set_axisbelow(True)
+        bar = figure.colorbar(cells, ax=ax, shrink=0.8)
+        bar.set_label("Searches per hexagon", fontsize=9)
+        bar.ax.tick_params(labelsize=8)
+        _note(figure, f"{left_out:,} outlying point(s) not drawn." if left_out else "")
+        centres = np.asarray(cells.get_offsets(), dtype=float)
+        counts = np.asarray(cells.get_array(), dtype=float)
+        rows.clear()
+        rows.extend({"longitude": round(float(c[0]), 5), "latitude": round(float(c[1]), 5),
+                     "searches": int(n)} for c, n in zip(centres, counts, strict=True))  # fmt: skip
+        rows.sort(key=lambda r: -r["searches"])
+        return figure
+
     km = (x1 - x0) / gridsize * 111.32 * math.cos(math.radians(middle))
     alt = (
         f"Map of {len(points):,} search locations in {where}{' ' + period if period else ''}, "
-        f"counted in hexagons about {km:.1f} km across on a plain longitude/latitude grid."
+        f"counted in hexagons about {km:.1f} km across on a plain longitude/latitude grid, "
+        f"from latitude {y0:.2f} to {y1:.2f} and longitude {x0:.2f} to {x1:.2f}; the table of "
+        "hexagon counts gives the busiest places."
     )
-    if rows:
-        alt += (f" The busiest hexagon, near latitude {rows[0]['latitude']:.3f}, longitude "
-                f"{rows[0]['longitude']:.3f}, holds {rows[0]['searches']:,} searches.")  # fmt: skip
     if left_out:
         alt += f" {left_out:,} outlying points are not drawn."
-    return Chart(figure, title, alt, rows)
+    return Chart(draw, title, alt, rows, 4.2, rows_from_drawing=True)

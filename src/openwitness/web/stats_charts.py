@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openwitness.stats import charts
+from openwitness.stats.charts import WIDTH_IN
 from openwitness.stats.service import PoliceStats
 from openwitness.web.stats_view import Column, Period, Table, month_name
 
@@ -70,7 +71,7 @@ class Drawn:
     @property
     def size(self) -> tuple[int, int]:
         """Its width and height as shown: 360 px wide, the width its text sizes are set for."""
-        width, height = self.chart.figure.get_size_inches()
+        width, height = WIDTH_IN, self.chart.height_in
         return 360, round(360 * height / width)
 
     @property
