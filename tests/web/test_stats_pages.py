@@ -92,6 +92,11 @@ def test_the_stats_page_on_a_phone(page: Any, stats_site: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "stats-phone.png"))
     assert_fits(page)
+    # a cell's label ("Residents (2011 Census)") wraps inside its own row, never over the next
+    overflowing = page.eval_on_selector_all(
+        "table.figures td", "tds => tds.filter(t => t.scrollHeight > t.clientHeight + 1).length"
+    )
+    assert overflowing == 0
     assert serious_violations(page) == []
     assert any("/stats/chart/" in url for url in requests)
     assert {urlparse(url).hostname for url in requests} == {"127.0.0.1"}
