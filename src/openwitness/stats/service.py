@@ -70,7 +70,7 @@ class PoliceStats:
             if progress:
                 progress(report)
 
-        with walk(list(paths), **limits) as found:
+        with self.store.importing(), walk(list(paths), **limits) as found:
             for name, why in found.skipped:
                 record(FileReport(name, "skipped", reason=why))
             for error in found.refused:
