@@ -248,8 +248,13 @@ def _check_and_write(
          for item in accepted],
     )  # fmt: skip
     counted = count_batch(con, kind)
-    select = _select_searches() if kind == "stop-and-search" else _select_other(kind)
-    con.execute(f"COPY ({select}) TO {_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)")
+    # a row's words are checked again only in files where some were unknown (most have none)
+    refusing = [name for name, c in counted.items() if c.refusals]
+    select = _select_searches(refusing) if kind == "stop-and-search" else _select_other(kind)
+    con.execute(
+        f"COPY ({select}) TO {_literal(str(target))} "
+        "(FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2)"
+    )
     for i, item in enumerate(items):
         if results[i] is not None:
             continue
@@ -282,7 +287,16 @@ def _shape_failure(
     return None
 
 
-def _select_searches() -> str:
+def _select_searches(refusing: list[str]) -> str:
+    """The stored columns; rows with an unknown word are left out of the files in
+    ``refusing`` (no other file has any)."""
+    where = ""
+    if refusing:
+        names = ", ".join(_literal(name) for name in refusing)
+        where = (
+            f"WHERE CASE WHEN r.filename IN ({names}) THEN "
+            f"{reason_sql('stop-and-search')} IS NULL ELSE true END"
+        )
     return f"""
         SELECT a.force, a.month,
                CAST(r.rowid - a.first + 2 AS INTEGER) AS line,
@@ -305,7 +319,7 @@ def _select_searches() -> str:
         FROM raw r JOIN accepted a ON a.filename = r.filename
         LEFT JOIN {self_map()} ON s.published = r."Self-defined ethnicity"
         LEFT JOIN {renamed_map()} ON o.old = r."Outcome"
-        WHERE {reason_sql("stop-and-search")} IS NULL
+        {where}
     """
 
 

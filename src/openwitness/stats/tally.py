@@ -110,17 +110,23 @@ def count_batch(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, Counted]
         return {}
     keys = [key for key, _ in COUNTED]
     values = ", ".join(f"{sql} AS {key}" for key, sql in COUNTED)
+    listed = ", ".join(keys)
     sets = ", ".join(["(filename, reason)", *(f"(filename, reason, {k})" for k in keys)])
+    # every combination first (a few thousand rows per batch), then the sets from those: far
+    # cheaper than the sets straight from the rows
     rows = con.execute(  # only constants and vocabulary words, quoted, go into the SQL
         f"""
-        SELECT filename, GROUPING({", ".join(keys)}), reason, {", ".join(keys)},
-               count(*), min(line)
-        FROM (SELECT r.filename, {reason_sql(kind)} AS reason, r.rowid - a.first + 2 AS line,
-                     {values}
-              FROM raw r JOIN accepted a ON a.filename = r.filename
-              LEFT JOIN {self_map()} ON s.published = r."Self-defined ethnicity"
-              LEFT JOIN {renamed_map()} ON o.old = r."Outcome")
-        GROUP BY GROUPING SETS ({sets})
+        WITH combinations AS (
+            SELECT filename, reason, {listed}, count(*) AS n, min(line) AS line
+            FROM (SELECT r.filename, {reason_sql(kind)} AS reason,
+                         r.rowid - a.first + 2 AS line, {values}
+                  FROM raw r JOIN accepted a ON a.filename = r.filename
+                  LEFT JOIN {self_map()} ON s.published = r."Self-defined ethnicity"
+                  LEFT JOIN {renamed_map()} ON o.old = r."Outcome")
+            GROUP BY ALL
+        )
+        SELECT filename, GROUPING({listed}), reason, {listed}, sum(n), min(line)
+        FROM combinations GROUP BY GROUPING SETS ({sets})
         """  # noqa: S608
     ).fetchall()
     every = (1 << len(keys)) - 1
