@@ -187,7 +187,8 @@ def _batches(
             sizes.append(0)
     total = sum(sizes)
     count = max(1, -(-total // max_bytes), -(-len(files) // max_files))
-    count = -(-count // workers) * workers
+    if total > max_bytes // 4:  # a small import is one batch: one file to write
+        count = -(-count // workers) * workers
     batch: list[tuple[DataFile, Path]] = []
     done = emitted = 0
     for item, length in zip(files, sizes, strict=True):
