@@ -394,7 +394,7 @@ def part_generated(
                    "-", "-", None))  # fmt: skip
     out.append(Row("breakdowns (NFA, find rate, s60, age, gender), uncached",
                    f"median {ms(q['breakdowns']['median'])}, p95 {ms(q['breakdowns']['p95'])}",
-                   "reads the Parquet files (no counts kept at import)", "-", None))  # fmt: skip
+                   "from the counts kept in the manifests", "-", None))  # fmt: skip
     if page is None or page_floor is None:
         out.append(Row("GET /stats server time", "not measured", why,
                        f"< {PAGE_TARGET * 1000:.0f} ms", None))  # fmt: skip

@@ -84,12 +84,14 @@ def _report(imported: dict[str, Any], force: str) -> Any:
 
 
 def _stored(imported: dict[str, Any], force: str) -> list[tuple[Any, ...]]:
+    """The force's 2019-01 rows in the data file its manifest names (a whole batch's file)."""
     folder = imported["home"] / "stop-and-search" / force
     manifest = json.loads((folder / "2019-01.json").read_text())
     with duckdb.connect() as con:
         return con.execute(
-            "SELECT line, type, officer_defined, self_group FROM read_parquet(?) ORDER BY line",
-            [str(folder / manifest["data"])],
+            "SELECT line, type, officer_defined, self_group FROM read_parquet(?) "
+            "WHERE force = ? AND month = '2019-01' ORDER BY line",
+            [str(folder / manifest["data"]), force],
         ).fetchall()
 
 
@@ -182,6 +184,14 @@ def test_the_same_month_twice_in_one_import_keeps_the_later(tmp_path: Path) -> N
     assert [(r.status, r.rows_read, r.replaced) for r in reports] == [
         ("imported", len(lines) - 1, False), ("imported", 10, True),
     ]  # fmt: skip
-    folder = tmp_path / "store" / "stop-and-search" / "durham"
-    assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".parquet"]
+    kind = tmp_path / "store" / "stop-and-search"
+    assert [p.name for p in (kind / "durham").iterdir()] == ["2019-01.json"]
+    assert len(list((kind / "_batches").iterdir())) == 1  # the first file's batch was swept
     assert stats.disproportionality("durham", "2019-01", "2019-01")["searches"] == 10
+
+
+def test_a_batch_lands_in_one_data_file(imported: dict[str, Any]) -> None:
+    kind = imported["home"] / "stop-and-search"
+    named = {json.loads(p.read_text())["data"] for p in kind.glob("*/2019-01.json")}
+    assert len(named) == 1
+    assert [p.name for p in (kind / "_batches").iterdir()] == [Path(next(iter(named))).name]

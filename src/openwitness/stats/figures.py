@@ -1,4 +1,5 @@
-"""The figures, computed by DuckDB over the force-months' Parquet files.
+"""The figures: from the counts kept in the force-months' manifests, or computed by DuckDB over
+their Parquet files (the map's points, and stores imported before the counts were kept).
 
 Every answer names the force-months it rests on (``months``) and those missing in the period
 asked (``missing_months``: no file is not zero), and carries ``warnings`` about columns blank or
@@ -14,6 +15,7 @@ import duckdb
 from openwitness.stats.errors import UnknownPeriodError
 from openwitness.stats.measures import rate_per_1000, rate_ratio, share
 from openwitness.stats.store import Manifest, StatsStore
+from openwitness.stats.tally import TALLIED
 from openwitness.stats.vocabulary import (
     GROUPS,
     NO_FURTHER_ACTION,
@@ -29,9 +31,24 @@ _BROKEN_COLUMN_MIN_ROWS = 50
 _MOSTLY_BLANK = 0.10
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _parquet(store: StatsStore, manifests: list[Manifest]) -> str:
-    paths = ", ".join("'" + str(store.data_path(m)).replace("'", "''") + "'" for m in manifests)
-    return f"read_parquet([{paths}])"
+    """The months' rows: from each data file, only the (force, month)s whose manifests name
+    that file (a batch file may still hold a month re-imported since into a newer batch)."""
+    by_file: dict[str, dict[str, list[str]]] = {}
+    for m in manifests:
+        by_file.setdefault(str(store.data_path(m)), {}).setdefault(m.force, []).append(m.month)
+    parts = []
+    for path, forces in by_file.items():
+        which = " OR ".join(
+            f"(force = {_literal(force)} AND month IN ({', '.join(map(_literal, months))}))"
+            for force, months in forces.items()
+        )
+        parts.append(f"SELECT * FROM read_parquet({_literal(path)}) WHERE {which}")
+    return "(" + " UNION ALL BY NAME ".join(parts) + ")"
 
 
 def _query(store: StatsStore, manifests: list[Manifest], sql: str) -> list[tuple[Any, ...]]:
@@ -229,19 +246,14 @@ def breakdowns(store: StatsStore, force: str, months: list[str]) -> dict[str, An
             f"no stop-and-search file for {force} in {months[0]} … {months[-1]}"
         )
 
-    def tally(column: str) -> dict[str, int]:
-        rows = _query(store, manifests, f"SELECT {column}, count(*) FROM {{data}} GROUP BY 1")
-        return {("missing" if k is None else str(k)): int(n) for k, n in rows}
-
-    outcome = tally("outcome")
-    linked = tally("outcome_linked")
-    clothing = tally("more_than_outer_clothing")
-    legislation = tally("legislation")
-    per_month = _query(
-        store, manifests,
-        f"SELECT month, count(*), count(*) FILTER (WHERE legislation = '{SECTION_60}') "
-        "FROM {data} GROUP BY 1 ORDER BY 1",
-    )  # fmt: skip
+    if all(m.tallies for m in manifests):  # counted at import: no Parquet to read
+        tallied = _tallies_of(manifests)
+    else:
+        tallied = _tallies_from_rows(store, manifests)
+    outcome, linked, clothing, legislation = (
+        tallied[k] for k in ("outcome", "outcome_linked", "more_than_outer_clothing", "legislation")
+    )
+    per_month = tallied["by_month"]
     searches = sum(outcome.values())
     recorded_outcomes = searches - outcome.get("missing", 0)
     nfa = outcome.get(NO_FURTHER_ACTION, 0)
@@ -270,12 +282,48 @@ def breakdowns(store: StatsStore, force: str, months: list[str]) -> dict[str, An
         },
         "legislation": dict(sorted(legislation.items(), key=lambda kv: -kv[1])),
         "section_60_by_month": [
-            {"month": m, "searches": int(n), "section_60": int(s)} for m, n, s in per_month
+            {"month": m, "searches": n, "section_60": s60} for m, (n, s60) in per_month.items()
         ],
-        "age_range": tally("age_range"),
-        "gender": tally("gender"),
+        "age_range": tallied["age_range"],
+        "gender": tallied["gender"],
         "warnings": _warnings(manifests),
     }  # fmt: skip
+
+
+def _key(value: Any) -> str:
+    return "missing" if value is None else str(value)
+
+
+def _tallies_of(manifests: list[Manifest]) -> dict[str, Any]:
+    """The breakdown counts, added up from the manifests."""
+    tallied: dict[str, Any] = {key: {} for key in TALLIED}
+    for manifest in manifests:
+        for key in TALLIED:
+            into = tallied[key]
+            for value, number in manifest.tallies.get(key, []):
+                into[_key(value)] = into.get(_key(value), 0) + int(number)
+    by_month: dict[str, tuple[int, int]] = {}
+    for manifest in sorted(manifests, key=lambda m: m.month):
+        if manifest.rows_imported:  # as from the rows: a month without any has no line
+            section_60 = sum(int(n) for v, n in manifest.tallies["legislation"] if v == SECTION_60)
+            by_month[manifest.month] = (manifest.rows_imported, section_60)
+    tallied["by_month"] = by_month
+    return tallied
+
+
+def _tallies_from_rows(store: StatsStore, manifests: list[Manifest]) -> dict[str, Any]:
+    """The breakdown counts from the Parquet rows (manifests written before they were kept)."""
+    tallied: dict[str, Any] = {}
+    for key in TALLIED:
+        rows = _query(store, manifests, f"SELECT {key}, count(*) FROM {{data}} GROUP BY 1")
+        tallied[key] = {_key(k): int(n) for k, n in rows}
+    per_month = _query(
+        store, manifests,
+        f"SELECT month, count(*), count(*) FILTER (WHERE legislation = '{SECTION_60}') "
+        "FROM {data} GROUP BY 1 ORDER BY 1",
+    )  # fmt: skip
+    tallied["by_month"] = {m: (int(n), int(s)) for m, n, s in per_month}
+    return tallied
 
 
 def points(store: StatsStore, force: str, months: list[str]) -> list[tuple[float, float]]:

@@ -8,18 +8,18 @@ alone, and counted with the string named, so one new word does not hide a month 
 
 Files are read in batches: one ``read_csv`` over many files (a month of every force is ~44
 small files, and a DuckDB statement costs far more than a few thousand rows), one pass that
-finds every file's shape failures, blank columns and unknown words together, and one
-partitioned ``COPY`` that writes each accepted file's own Parquet file. When the batch cannot
-be read as a whole (a file with a wrong field count), each file is read alone, so the error
-names its file and line.
+finds every file's shape failures and blank columns, one that counts unknown words and every
+figure a month's answers need (kept in its manifest), and one ``COPY`` that writes the batch's
+accepted rows to a single Parquet file, with ``force`` and ``month`` columns saying whose row
+is whose. When the batch cannot be read as a whole (a file with a wrong field count), its files
+are read one by one into the same table, so the error names its file and line and the others
+still land in the one file.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -28,32 +28,13 @@ import duckdb
 
 from openwitness.stats.errors import StatsInputError
 from openwitness.stats.sources import DataFile
-from openwitness.stats.vocabulary import (
-    AGE_RANGES,
-    BOOLEANS,
-    GENDERS,
-    HEADERS,
-    OFFICER_DEFINED,
-    OUTCOME_RENAMED,
-    OUTCOMES,
-    SEARCH_TYPES,
-    SELF_DEFINED,
-)
+from openwitness.stats.tally import Counted, count_batch, reason_sql, renamed_map, self_map
+from openwitness.stats.tally import literal as _literal
+from openwitness.stats.tally import quote as _quote
+from openwitness.stats.vocabulary import HEADERS
 
 _ISO_DATE: Final = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?"
 _NUMBER: Final = r"-?\d{1,3}(\.\d+)?"
-#: (column, allowed values) checked on every stop-and-search row; blank is always allowed.
-_WORDS: Final = (
-    ("Type", SEARCH_TYPES),
-    ("Gender", GENDERS),
-    ("Age range", frozenset(AGE_RANGES)),
-    ("Self-defined ethnicity", frozenset(SELF_DEFINED)),
-    ("Officer-defined ethnicity", OFFICER_DEFINED),
-    ("Outcome", OUTCOMES),
-    ("Part of a policing operation", BOOLEANS),
-    ("Outcome linked to object of search", BOOLEANS),
-    ("Removal of more than just outer clothing", BOOLEANS),
-)
 #: Shape checks: a failure refuses the whole file, naming the first line where it happens.
 _SHAPES: Final = {
     "stop-and-search": (("Date", _ISO_DATE, False), ("Latitude", _NUMBER, True),
@@ -75,6 +56,8 @@ class Loaded:
     #: Accepted searches by ethnicity ("officer": officer-defined, "self": ONS group) as
     #: [group or None, count] pairs, so figures need not read the Parquet for counts.
     group_counts: dict[str, list[list[Any]]] = field(default_factory=dict)
+    #: Accepted searches by outcome, find, clothing, legislation, age and gender (pairs).
+    tallies: dict[str, list[list[Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,14 +68,6 @@ class Checked:
     path: Path
     lines: int
     sha256: str
-
-
-def _quote(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def check_text(data: DataFile, path: Path) -> int:
@@ -180,37 +155,18 @@ def _bad_shape(column: str, pattern: str, may_be_blank: bool) -> str:
     return f"CASE WHEN {value} IS NULL THEN {'FALSE' if may_be_blank else 'TRUE'} ELSE {bad} END"
 
 
-def _reason_sql(kind: str) -> str:
-    """The first unknown word of a row, as the refusal reason; NULL when the row is accepted."""
-    if kind != "stop-and-search":
-        return "CAST(NULL AS VARCHAR)"
-    cases = []
-    for column, allowed in _WORDS:
-        value = _quote(column)
-        words = ", ".join(_literal(w) for w in sorted(allowed))
-        cases.append(
-            f"WHEN {value} IS NOT NULL AND {value} NOT IN ({words}) THEN "
-            f"{_literal('unknown ' + column.lower() + ' ')} || chr(39) || left({value}, 60) "
-            "|| chr(39)"
-        )
-    return "CASE " + " ".join(cases) + " END"
-
-
-def _self_map() -> str:
-    pairs = ", ".join(f"({_literal(k)}, {_literal(v)})" for k, v in SELF_DEFINED.items())
-    return f"(VALUES {pairs}) s(published, grp)"
-
-
 def load_batch(
-    con: duckdb.DuckDBPyConnection, items: list[Checked], staging: Path
+    con: duckdb.DuckDBPyConnection, items: list[Checked], target: Path
 ) -> list[Loaded | StatsInputError]:
-    """Check and write files of one kind; file ``i``'s Parquet goes to ``staging/<i>.parquet``.
+    """Check files of one kind and write every accepted file's rows to the one file ``target``
+    (not written when no file is accepted).
 
     Returns, in order, what each file loaded or why it was refused whole."""
     if not items:
         return []
+    con.execute("SET preserve_insertion_order = true")  # rowid order is line order
+    unreadable: dict[int, StatsInputError] = {}
     try:
-        con.execute("SET preserve_insertion_order = true")  # rowid order is line order
         con.execute(
             "CREATE OR REPLACE TEMP TABLE raw AS "
             + _read_sql(items[0].data.kind, [c.path for c in items])
@@ -218,24 +174,33 @@ def load_batch(
     except duckdb.Error as exc:
         if len(items) == 1:
             return [_field_count_error(items[0].data, str(exc))]
-        results: list[Loaded | StatsInputError] = []
-        for index, item in enumerate(items):
-            alone = staging / f"alone-{index}"
-            alone.mkdir()
-            result = load_batch(con, [item], alone)
-            if isinstance(result[0], Loaded):
-                os.replace(alone / "0.parquet", staging / f"{index}.parquet")
-            shutil.rmtree(alone, ignore_errors=True)
-            results.extend(result)
-        return results
+        unreadable = _read_one_by_one(con, items)
+    readable = [item for i, item in enumerate(items) if i not in unreadable]
     try:
-        return _check_and_write(con, items, staging)
+        loaded = iter(_check_and_write(con, readable, target) if readable else [])
+        return [unreadable[i] if i in unreadable else next(loaded) for i in range(len(items))]
     finally:
         con.execute("DROP TABLE IF EXISTS raw")
 
 
+def _read_one_by_one(
+    con: duckdb.DuckDBPyConnection, items: list[Checked]
+) -> dict[int, StatsInputError]:
+    """Fill ``raw`` file by file (the batch could not be read as a whole); says which failed."""
+    kind = items[0].data.kind
+    columns = ", ".join(f"{_quote(c)} VARCHAR" for c in HEADERS[kind])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw ({columns}, filename VARCHAR)")
+    failed: dict[int, StatsInputError] = {}
+    for index, item in enumerate(items):
+        try:
+            con.execute("INSERT INTO raw " + _read_sql(kind, [item.path]))
+        except duckdb.Error as exc:
+            failed[index] = _field_count_error(item.data, str(exc))
+    return failed
+
+
 def _check_and_write(
-    con: duckdb.DuckDBPyConnection, items: list[Checked], staging: Path
+    con: duckdb.DuckDBPyConnection, items: list[Checked], target: Path
 ) -> list[Loaded | StatsInputError]:
     kind = items[0].data.kind
     header = HEADERS[kind]
@@ -263,57 +228,47 @@ def _check_and_write(
                 "line break or a quote is unbalanced", None,
             ))  # fmt: skip
             continue
-        if row is None:
-            results.append(None)
-            continue
-        first = int(row[1])
-        failure = _shape_failure(item.data, shapes, row[2 : 2 + 2 * len(shapes)], first)
-        if failure:
-            results.append(failure)
-            continue
-        first_rowid[str(item.path)] = first
+        if row is not None:
+            failure = _shape_failure(item.data, shapes, row[2 : 2 + 2 * len(shapes)], int(row[1]))
+            if failure:
+                results.append(failure)
+                continue
+            first_rowid[str(item.path)] = int(row[1])
         results.append(None)
-    accepted = [
-        (i, item) for i, (item, r) in enumerate(zip(items, results, strict=True)) if r is None
-    ]
+    accepted = [item for item, r in zip(items, results, strict=True) if r is None]
     if not accepted:
         return [r for r in results if r is not None]
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE accepted (filename VARCHAR, part INTEGER, first BIGINT, "
-        "force VARCHAR, month VARCHAR)"
+        "CREATE OR REPLACE TEMP TABLE accepted (filename VARCHAR, first BIGINT, force VARCHAR, "
+        "month VARCHAR)"
     )
     con.executemany(
-        "INSERT INTO accepted VALUES (?, ?, ?, ?, ?)",
-        [(str(item.path), i, first_rowid.get(str(item.path), 0), item.data.force,
-          item.data.month) for i, item in accepted],
+        "INSERT INTO accepted VALUES (?, ?, ?, ?)",
+        [(str(item.path), first_rowid.get(str(item.path), 0), item.data.force, item.data.month)
+         for item in accepted],
     )  # fmt: skip
-    words = _count_words(con, kind)
-    con.execute("SET preserve_insertion_order = false")  # lines are computed, not positional
-    select = _select_searches() if kind == "stop-and-search" else _select_other(kind)
+    counted = count_batch(con, kind)
+    # a row's words are checked again only in files where some were unknown (most have none)
+    refusing = [name for name, c in counted.items() if c.refusals]
+    select = _select_searches(refusing) if kind == "stop-and-search" else _select_other(kind)
     con.execute(
-        f"COPY ({select}) TO {_literal(str(staging / 'parts'))} (FORMAT parquet, "
-        "COMPRESSION zstd, PARTITION_BY (part), FILENAME_PATTERN 'data_{i}')"
+        f"COPY ({select}) TO {_literal(str(target))} "
+        "(FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2)"
     )
-    for i, item in accepted:
-        written = sorted((staging / "parts" / f"part={i}").glob("*.parquet"))
-        target = staging / f"{i}.parquet"
-        if len(written) == 1:
-            os.replace(written[0], target)
-        else:  # no accepted rows (no partition written), or split in several files
-            con.execute(
-                f"COPY (SELECT * EXCLUDE (part) FROM ({select}) WHERE part = {i}) "
-                f"TO {_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
-            )
-            for extra in written:
-                extra.unlink()
+    for i, item in enumerate(items):
+        if results[i] is not None:
+            continue
         row = summary.get(str(item.path))
         rows_read = int(row[0]) if row else 0
         blank_values = row[2 + 2 * len(shapes) :] if row else [0] * len(header)
         blank_counts = {c: int(n) for c, n in zip(header, blank_values, strict=True)}
-        refusals, counts = words.get(str(item.path), ([], {}))
-        refused = sum(int(r["rows"]) for r in refusals)
+        counts = counted.get(str(item.path)) or Counted.nothing(kind)
+        refused = sum(int(r["rows"]) for r in counts.refusals)
         blank = [c for c, n in blank_counts.items() if n == rows_read and rows_read > 0]
-        results[i] = Loaded(rows_read, refused, refusals, blank, blank_counts, counts)
+        results[i] = Loaded(
+            rows_read, refused, counts.refusals, blank, blank_counts, counts.group_counts,
+            counts.tallies,
+        )  # fmt: skip
     return [r for r in results if r is not None]
 
 
@@ -332,57 +287,18 @@ def _shape_failure(
     return None
 
 
-def _count_words(
-    con: duckdb.DuckDBPyConnection, kind: str
-) -> dict[str, tuple[list[dict[str, Any]], dict[str, list[list[Any]]]]]:
-    """Per accepted file: unknown-word refusals (grouped by reason) and the accepted rows'
-    ethnicity counts, from one pass."""
-    out: dict[str, tuple[list[dict[str, Any]], dict[str, list[list[Any]]]]] = {}
-    if kind != "stop-and-search":
-        return out
-    rows = con.execute(
-        f"""
-        SELECT r.filename, {_reason_sql(kind)} AS reason, r."Officer-defined ethnicity",
-               s.grp, count(*), min(r.rowid - a.first) + 2
-        FROM raw r JOIN accepted a ON a.filename = r.filename
-        LEFT JOIN {_self_map()} ON s.published = r."Self-defined ethnicity"
-        GROUP BY ALL
-        """
-    ).fetchall()
-    officer: dict[str, dict[Any, int]] = {}
-    self_defined: dict[str, dict[Any, int]] = {}
-    reasons: dict[str, dict[str, list[int]]] = {}
-    for filename, reason, officer_group, self_group, number, line in rows:
-        if reason is not None:
-            slot = reasons.setdefault(filename, {}).setdefault(reason, [0, int(line)])
-            slot[0] += int(number)
-            slot[1] = min(slot[1], int(line))
-            continue
-        by_officer = officer.setdefault(filename, {})
-        by_officer[officer_group] = by_officer.get(officer_group, 0) + int(number)
-        by_self = self_defined.setdefault(filename, {})
-        by_self[self_group] = by_self.get(self_group, 0) + int(number)
-    for filename in {*officer, *reasons}:
-        refusals: list[dict[str, Any]] = [
-            {"reason": r, "rows": n, "first_line": line}
-            for r, (n, line) in sorted(reasons.get(filename, {}).items(), key=lambda kv: kv[1][1])
-        ]
-        counts = {
-            "officer": _pairs(officer.get(filename, {})),
-            "self": _pairs(self_defined.get(filename, {})),
-        }
-        out[filename] = (refusals, counts)
-    return out
-
-
-def _pairs(counts: dict[Any, int]) -> list[list[Any]]:
-    return sorted(([k, n] for k, n in counts.items()), key=lambda kn: (kn[0] is None, kn[0] or ""))
-
-
-def _select_searches() -> str:
-    renamed = ", ".join(f"({_literal(k)}, {_literal(v)})" for k, v in OUTCOME_RENAMED.items())
+def _select_searches(refusing: list[str]) -> str:
+    """The stored columns; rows with an unknown word are left out of the files in
+    ``refusing`` (no other file has any)."""
+    where = ""
+    if refusing:
+        names = ", ".join(_literal(name) for name in refusing)
+        where = (
+            f"WHERE CASE WHEN r.filename IN ({names}) THEN "
+            f"{reason_sql('stop-and-search')} IS NULL ELSE true END"
+        )
     return f"""
-        SELECT a.part, a.force, a.month,
+        SELECT a.force, a.month,
                CAST(r.rowid - a.first + 2 AS INTEGER) AS line,
                r."Type" AS type,
                timezone('UTC', CAST(r."Date" AS TIMESTAMPTZ)) AS searched_at,
@@ -401,9 +317,9 @@ def _select_searches() -> str:
                CAST(r."Removal of more than just outer clothing" AS BOOLEAN)
                  AS more_than_outer_clothing
         FROM raw r JOIN accepted a ON a.filename = r.filename
-        LEFT JOIN {_self_map()} ON s.published = r."Self-defined ethnicity"
-        LEFT JOIN (VALUES {renamed}) o(old, new) ON o.old = r."Outcome"
-        WHERE {_reason_sql("stop-and-search")} IS NULL
+        LEFT JOIN {self_map()} ON s.published = r."Self-defined ethnicity"
+        LEFT JOIN {renamed_map()} ON o.old = r."Outcome"
+        {where}
     """
 
 
@@ -412,23 +328,7 @@ def _select_other(kind: str) -> str:
         f"r.{_quote(c)} AS {_quote(c.lower().replace(' ', '_'))}" for c in HEADERS[kind]
     )
     return (
-        "SELECT a.part, a.force, a.month AS file_month, "
+        "SELECT a.force, a.month AS file_month, "
         f"CAST(r.rowid - a.first + 2 AS INTEGER) AS line, {names} "
         "FROM raw r JOIN accepted a ON a.filename = r.filename"
     )
-
-
-def load_rows(
-    con: duckdb.DuckDBPyConnection, data: DataFile, path: Path, lines: int, target: Path
-) -> Loaded:
-    """Check one file and write its accepted rows to ``target`` (a batch of one)."""
-    staging = target.parent / f".{target.name}.staging"
-    staging.mkdir()
-    try:
-        result = load_batch(con, [Checked(data, path, lines, "")], staging)[0]
-        if isinstance(result, StatsInputError):
-            raise result
-        os.replace(staging / "0.parquet", target)
-        return result
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

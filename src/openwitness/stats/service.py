@@ -70,7 +70,7 @@ class PoliceStats:
             if progress:
                 progress(report)
 
-        with walk(list(paths), **limits) as found:
+        with self.store.importing(), walk(list(paths), **limits) as found:
             for name, why in found.skipped:
                 record(FileReport(name, "skipped", reason=why))
             for error in found.refused:
@@ -98,7 +98,7 @@ class PoliceStats:
 
             try:
                 with ThreadPoolExecutor(max_workers=workers) as pool:
-                    batches = list(_batches(found.data))
+                    batches = list(_batches(found.data, workers))
                     for batch, results in zip(batches, pool.map(run, batches), strict=True):
                         for (data, _path), result in zip(batch, results, strict=True):
                             if isinstance(result, StatsInputError):
@@ -174,21 +174,31 @@ class PoliceStats:
 
 
 def _batches(
-    files: list[tuple[DataFile, Path]], max_files: int = BATCH_FILES, max_bytes: int = BATCH_BYTES
-) -> Iterator[list[tuple[DataFile, Path]]]:
-    """Consecutive files in batches small enough to hold in memory at once."""
-    batch: list[tuple[DataFile, Path]] = []
-    size = 0
-    for data, path in files:
+    files: list[tuple[DataFile, Path]], workers: int = IMPORT_WORKERS,
+    max_files: int = BATCH_FILES, max_bytes: int = BATCH_BYTES,
+) -> Iterator[list[tuple[DataFile, Path]]]:  # fmt: skip
+    """Consecutive files in batches small enough to hold in memory at once, as many as a
+    multiple of ``workers`` and of about equal size, so no worker waits long for the other."""
+    sizes = []
+    for _data, path in files:
         try:
-            length = path.stat().st_size
+            sizes.append(path.stat().st_size)
         except OSError:
-            length = 0
-        if batch and (len(batch) >= max_files or size + length > max_bytes):
+            sizes.append(0)
+    total = sum(sizes)
+    count = max(1, -(-total // max_bytes), -(-len(files) // max_files))
+    if total > max_bytes // 4:  # a small import is one batch: one file to write
+        count = -(-count // workers) * workers
+    batch: list[tuple[DataFile, Path]] = []
+    done = emitted = 0
+    for item, length in zip(files, sizes, strict=True):
+        # cut where the running total passes the next equal share (a file goes to the batch
+        # holding most of it)
+        if batch and (len(batch) >= max_files or done + length / 2 > total * (emitted + 1) / count):
             yield batch
-            batch, size = [], 0
-        batch.append((data, path))
-        size += length
+            batch, emitted = [], emitted + 1
+        batch.append(item)
+        done += length
     if batch:
         yield batch
 

@@ -1,17 +1,24 @@
-"""The statistics store: one Parquet file per force-month and kind, read by DuckDB.
+"""The statistics store: one Parquet file per import batch and kind, read by DuckDB.
 
 Layout under ``$OPENWITNESS_HOME/stats``: ``<kind>/<force>/<YYYY-MM>.json`` (the manifest: what
-was imported, from which file, rows read and refused, columns blank at source) names its data
-file ``<YYYY-MM>.<token>.parquet``. A file is imported into a new Parquet file first; renaming
-its manifest into place is the one step that makes it visible, so a crash leaves either the old
+was imported, from which file, rows read and refused, columns blank at source, the month's
+counts) names its data file, ``../_batches/<token>.parquet``: one file holds a whole import
+batch (up to a few hundred force-months; DuckDB costs milliseconds per file written, however
+small), with ``force`` and ``month`` columns, and a month's rows are the rows of its manifest's
+file with its force and month. A batch is written in full first; renaming each month's manifest
+into place is the one step that makes that month visible, so a crash leaves either the old
 force-month or the new one, never half of either, and a re-import replaces a month whole (a
-later data.police.uk release revises months). Files instead of one database file also mean the
-server can read while an import runs, with no lock between processes.
+later data.police.uk release revises months): the older file may still hold the month's old
+rows, but no manifest points a reader at them. A batch file no manifest names any more is
+deleted at the end of the next import. Files instead of one database file also mean the server
+can read while an import runs, with no lock for readers; imports take turns (a lock on the
+store's folder), so one never deletes what another is about to name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import json
 import os
@@ -34,6 +41,8 @@ from openwitness.stats.sources import DataFile
 from openwitness.stats.vocabulary import HEADERS
 
 KINDS = tuple(HEADERS)
+#: The folder of a kind's batch files (not a force: force names have no underscore).
+_BATCHES = "_batches"
 #: fsyncs and file checks run side by side: ext4 commits concurrent fsyncs in one journal
 #: transaction, and reading/hashing releases the GIL.
 _IO_THREADS = 8
@@ -84,6 +93,9 @@ class Manifest:
     data: str  # the Parquet file's name, beside the manifest
     #: accepted searches by ethnicity, [group, count] pairs (empty in older manifests)
     group_counts: dict[str, list[list[Any]]] = field(default_factory=dict)
+    #: accepted searches by outcome, find, clothing, legislation, age range and gender,
+    #: [value, count] pairs (empty in older manifests)
+    tallies: dict[str, list[list[Any]]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
@@ -144,7 +156,8 @@ class StatsStore:
             return None
 
     def data_path(self, manifest: Manifest) -> Path:
-        return self.root / manifest.kind / manifest.force / manifest.data
+        """The month's data file (a batch's, or in older stores the month's own)."""
+        return Path(os.path.normpath(self.root / manifest.kind / manifest.force / manifest.data))
 
     def generation(self) -> str:
         """Changes whenever an import lands: the key of every cache over the store."""
@@ -179,22 +192,54 @@ class StatsStore:
         forces = len(table.counts["officer"]) or len(table.counts["self"])
         return FileReport(name, "population", rows_read=forces, rows_imported=forces)
 
-    def import_file(self, con: duckdb.DuckDBPyConnection, data: DataFile, path: Path) -> FileReport:
-        """Import one file whole or not at all; raises StatsInputError when it is refused."""
-        result = self.import_files(con, [(data, path)])[0]
-        if isinstance(result, StatsInputError):
-            raise result
-        return result
+    @contextlib.contextmanager
+    def importing(self) -> Iterator[None]:
+        """Hold the store for one import: imports take turns, so the staging folders of a
+        crashed import can be removed first, and unnamed batch files swept at the end."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            for leftover in self.root.glob(".staging-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            yield
+            self.sweep()
+        finally:
+            os.close(fd)  # releases the lock
+
+    def sweep(self) -> list[Path]:
+        """Delete data files no manifest names (replaced batches, a crash's leftovers) and
+        half-written manifests; returns what went. Run under :meth:`importing`; a reader that
+        finds a file gone reads the manifests again (``figures._query``)."""
+        named: set[str] = set()
+        for kind in KINDS:
+            for path in (self.root / kind).glob("*/*.json"):
+                try:
+                    data = json.loads(path.read_bytes())["data"]
+                except FileNotFoundError:
+                    continue
+                except (ValueError, KeyError, TypeError):
+                    return []  # a manifest we cannot read: keep every file rather than guess
+                named.add(os.path.normpath(path.parent / data))
+        gone = []
+        for kind in KINDS:
+            folder = self.root / kind
+            for stale in [*folder.glob("*/*.parquet"), *folder.glob("*/.*.tmp")]:
+                if stale.suffix == ".tmp" or os.path.normpath(stale) not in named:
+                    stale.unlink(missing_ok=True)
+                    gone.append(stale)
+        for partial in self.root.glob(".*.tmp"):  # generation or population, half-written
+            partial.unlink(missing_ok=True)
+            gone.append(partial)
+        return gone
 
     def import_files(
         self, con: duckdb.DuckDBPyConnection, files: list[tuple[DataFile, Path]]
     ) -> list[FileReport | StatsInputError]:
         """Import files (of any kinds), each whole or not at all; results in the same order.
 
-        Each file still gets its own Parquet file and manifest, and its manifest's rename is
-        still the one step that makes it visible; only the work around it is shared: files are
-        checked in a batch per kind, fsyncs run side by side (the file system commits them
-        together), and the generation is bumped once."""
+        All the files of a kind land in one Parquet file; each still gets its own manifest,
+        whose rename is the one step that makes it visible. Call under :meth:`importing`."""
         keys: set[tuple[str, str, str]] = set()
         for cut, (data, _path) in enumerate(files):
             key = (data.kind, data.force, data.month)
@@ -214,18 +259,15 @@ class StatsStore:
                     else:
                         batches.setdefault(outcome.data.kind, []).append((index, outcome))
                 for kind, batch in batches.items():
-                    folder = staging / kind
-                    folder.mkdir()
-                    loaded = load_batch(con, [c for _, c in batch], folder)
+                    staged = staging / f"{kind}.parquet"
+                    loaded = load_batch(con, [c for _, c in batch], staged)
                     ready = []
-                    for position, ((index, item), result) in enumerate(
-                        zip(batch, loaded, strict=True)
-                    ):
+                    for (index, item), result in zip(batch, loaded, strict=True):
                         if isinstance(result, StatsInputError):
                             results[index] = result
                         else:
-                            ready.append((index, item, result, folder / f"{position}.parquet"))
-                    for index, report in self._land(pool, ready):
+                            ready.append((index, item, result))
+                    for index, report in self._land(pool, kind, staged, ready):
                         results[index] = report
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -234,24 +276,25 @@ class StatsStore:
         return [r for r in results if r is not None]
 
     def _land(
-        self, pool: ThreadPoolExecutor, ready: list[tuple[int, Checked, Loaded, Path]]
-    ) -> list[tuple[int, FileReport]]:
-        """Make loaded files visible: data durable and in place first, then each manifest."""
+        self, pool: ThreadPoolExecutor, kind: str, staged: Path,
+        ready: list[tuple[int, Checked, Loaded]],
+    ) -> list[tuple[int, FileReport]]:  # fmt: skip
+        """Make a loaded batch visible: its data file durable and in place, then each month's
+        manifest."""
         if not ready:
             return []
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        list(pool.map(_fsync_file, [staged for *_, staged in ready]))
-        placed = []
-        for index, item, loaded, staged in ready:
-            folder = self.root / item.data.kind / item.data.force
-            folder.mkdir(parents=True, exist_ok=True)
-            parquet = folder / f"{item.data.month}.{secrets.token_hex(6)}.parquet"
-            os.replace(staged, parquet)
-            placed.append((index, item, loaded, parquet))
-        folders = sorted({parquet.parent for *_, parquet in placed})
-        list(pool.map(_fsync_file, [*folders, *{f.parent for f in folders}]))
+        _fsync_file(staged)
+        batches = self.root / kind / _BATCHES
+        batches.mkdir(parents=True, exist_ok=True)
+        parquet = batches / f"{secrets.token_hex(8)}.parquet"
+        os.replace(staged, parquet)
+        folders = sorted({self.root / kind / item.data.force for _, item, _ in ready})
+        for folder in folders:
+            folder.mkdir(exist_ok=True)
+        list(pool.map(_fsync_file, [batches, batches.parent, self.root]))
         manifests = []
-        for _index, item, loaded, parquet in placed:
+        for _index, item, loaded in ready:
             data = item.data
             manifest = Manifest(
                 kind=data.kind, force=data.force, month=data.month, source=data.name,
@@ -259,17 +302,14 @@ class StatsStore:
                 rows_imported=loaded.rows_read - loaded.rows_refused,
                 rows_refused=loaded.rows_refused, refusals=loaded.refusals,
                 blank_columns=loaded.blank_columns, blank_counts=loaded.blank_counts,
-                imported_at=now, data=parquet.name, group_counts=loaded.group_counts,
+                imported_at=now, data=f"../{_BATCHES}/{parquet.name}",
+                group_counts=loaded.group_counts, tallies=loaded.tallies,
             )  # fmt: skip
             manifests.append(manifest)
         written = list(pool.map(self._write_manifest, manifests))
-        keep: dict[Path, dict[str, str]] = {}
-        for *_, parquet in placed:
-            keep.setdefault(parquet.parent, {})[parquet.name.split(".", 1)[0]] = parquet.name
-        list(pool.map(self._sweep_months, keep.items()))
         reports = []
-        for (index, item, _loaded, _parquet), manifest, replaced in zip(
-            placed, manifests, written, strict=True
+        for (index, item, _loaded), manifest, replaced in zip(
+            ready, manifests, written, strict=True
         ):
             reports.append((index, FileReport(
                 item.data.name, "imported", item.data.kind, item.data.force, item.data.month,
@@ -285,26 +325,6 @@ class StatsStore:
         replaced = path.exists()
         _write_atomically(path, json.dumps(asdict(manifest), indent=1).encode())
         return replaced
-
-    @staticmethod
-    def _sweep_months(folder_keep: tuple[Path, dict[str, str]]) -> None:
-        """:meth:`_sweep` for several months of one folder, listing it once."""
-        folder, keep = folder_keep
-        for name in os.listdir(folder):
-            month = name.lstrip(".").split(".", 1)[0]
-            if month not in keep or name == keep[month] or name.endswith(".json"):
-                continue
-            if name.endswith(".parquet") or name.endswith(".tmp"):
-                (folder / name).unlink(missing_ok=True)
-
-    @staticmethod
-    def _sweep(folder: Path, month: str, keep: str) -> None:
-        """Remove the month's older data files (and any a crash left behind)."""
-        for stale in folder.glob(f"{month}.*.parquet"):
-            if stale.name != keep:
-                stale.unlink(missing_ok=True)
-        for partial in folder.glob(f".{month}.*.tmp"):
-            partial.unlink(missing_ok=True)
 
 
 def refused(name: str, error: StatsInputError, data: DataFile | None = None) -> FileReport:
