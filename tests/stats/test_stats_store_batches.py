@@ -6,7 +6,6 @@ removed by the next. Every expectation is computed here with the ``csv`` module.
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -99,33 +98,6 @@ def test_a_reimported_month_is_not_counted_twice(reimported: dict[str, Any]) -> 
     assert sorted(stats.points("durham", "2019-01", "2019-01")) == _points(rows)
     cumbria = _rows(_source("cumbria"))
     assert sorted(stats.points("cumbria", "2019-01", "2019-01")) == _points(cumbria)
-
-
-def test_a_store_without_counts_reads_only_the_named_rows(reimported: dict[str, Any]) -> None:
-    """Manifests written before the counts were kept: the answers come from the Parquet rows,
-    filtered to each manifest's (file, force, month)."""
-    old_style = reimported["base"] / "old-style"
-    shutil.copytree(reimported["stats"].store.root, old_style)
-    for path in (old_style / "stop-and-search").glob("*/*.json"):
-        manifest = json.loads(path.read_text())
-        manifest.pop("tallies")
-        manifest["group_counts"] = {}
-        path.write_text(json.dumps(manifest))
-    stats = PoliceStats(old_style)
-    rows = reimported["revised"]
-    answer = stats.disproportionality("durham", "2019-01", "2019-01", "officer")
-    officer = Counter(r["Officer-defined ethnicity"] or None for r in rows)
-    assert answer["searches"] == KEPT
-    assert answer["groups"]["White"]["searches"] == officer.get("White", 0)
-    breakdowns = stats.breakdowns("durham", "2019-01", "2019-01")
-    genders = Counter(r["Gender"] or "missing" for r in rows)
-    assert (breakdowns["searches"], breakdowns["gender"]) == (KEPT, dict(genders))
-    linked = Counter(r["Outcome linked to object of search"] for r in rows)
-    assert breakdowns["find_rate"]["linked"] == linked.get("True", 0)
-    assert breakdowns["section_60_by_month"][0]["searches"] == KEPT
-    assert stats.breakdowns("durham", "2019-01", "2019-01") == PoliceStats(
-        reimported["stats"].store.root
-    ).breakdowns("durham", "2019-01", "2019-01")  # and the same as from the counts kept
 
 
 def test_sweeping_removes_a_batch_file_no_manifest_names(tmp_path: Path) -> None:

@@ -24,7 +24,6 @@ from openwitness.stats.vocabulary import (
     SECTION_60,
 )
 
-_ETHNICITY_COLUMN = {"officer": "officer_defined", "self": "self_group"}
 _COLUMN_TITLE = {"officer": "Officer-defined ethnicity", "self": "Self-defined ethnicity"}
 #: A month with this many searches and not one of a White person has a broken column.
 _BROKEN_COLUMN_MIN_ROWS = 50
@@ -100,24 +99,12 @@ def _missing(store: StatsStore, force: str, months: list[str]) -> tuple[list[str
     return [m for m in months if m in have], [m for m in months if m not in have]
 
 
-def _group_counts(
-    store: StatsStore, manifests: list[Manifest], ethnicity: str
-) -> dict[str, dict[str | None, int]]:
-    if all(m.group_counts for m in manifests):  # counted at import: no Parquet to read
-        return {
-            f"{m.force}/{m.month}": {group: int(n) for group, n in m.group_counts[ethnicity]}
-            for m in manifests
-        }
-    column = _ETHNICITY_COLUMN[ethnicity]
-    rows = _query(
-        store, manifests,
-        f"SELECT force, month, {column}, count(*) FROM {{data}} GROUP BY ALL",
-    )  # fmt: skip
-    counts: dict[str, dict[str | None, int]] = {}
-    for force, month, group, number in rows:
-        counts.setdefault(f"{force}/{month}", {})
-        counts[f"{force}/{month}"][group] = int(number)
-    return counts
+def _group_counts(manifests: list[Manifest], ethnicity: str) -> dict[str, dict[str | None, int]]:
+    """Searches by group per force-month, as counted at import (no Parquet to read)."""
+    return {
+        f"{m.force}/{m.month}": {group: int(n) for group, n in m.group_counts[ethnicity]}
+        for m in manifests
+    }
 
 
 def _answer(
@@ -209,7 +196,7 @@ def disproportionality(
             f"no stop-and-search file for {force} in {months[0]} … {months[-1]}: every month "
             "of the period is missing (witness stats coverage shows what there is)"
         )
-    counts = _group_counts(store, manifests, ethnicity)
+    counts = _group_counts(manifests, ethnicity)
     return _answer(store, force, months, manifests, ethnicity, counts)
 
 
@@ -217,7 +204,7 @@ def by_force(store: StatsStore, month: str, ethnicity: str) -> list[dict[str, An
     manifests = sorted(store.manifests_in_month(month), key=lambda m: m.force)
     if not manifests:
         raise UnknownPeriodError(f"no stop-and-search file for any force in {month}")
-    counts = _group_counts(store, manifests, ethnicity)
+    counts = _group_counts(manifests, ethnicity)
     return [_answer(store, m.force, [month], [m], ethnicity, counts) for m in manifests]
 
 
@@ -226,7 +213,7 @@ def monthly(
 ) -> list[dict[str, Any]]:
     """One disproportionality answer per month (missing months included, with no figures)."""
     manifests = _manifests(store, force, months)
-    counts = _group_counts(store, manifests, ethnicity) if manifests else {}
+    counts = _group_counts(manifests, ethnicity) if manifests else {}
     by_month = {m.month: m for m in manifests}
     series = []
     for month in months:
@@ -246,10 +233,7 @@ def breakdowns(store: StatsStore, force: str, months: list[str]) -> dict[str, An
             f"no stop-and-search file for {force} in {months[0]} … {months[-1]}"
         )
 
-    if all(m.tallies for m in manifests):  # counted at import: no Parquet to read
-        tallied = _tallies_of(manifests)
-    else:
-        tallied = _tallies_from_rows(store, manifests)
+    tallied = _tallies_of(manifests)
     outcome, linked, clothing, legislation = (
         tallied[k] for k in ("outcome", "outcome_linked", "more_than_outer_clothing", "legislation")
     )
@@ -308,21 +292,6 @@ def _tallies_of(manifests: list[Manifest]) -> dict[str, Any]:
             section_60 = sum(int(n) for v, n in manifest.tallies["legislation"] if v == SECTION_60)
             by_month[manifest.month] = (manifest.rows_imported, section_60)
     tallied["by_month"] = by_month
-    return tallied
-
-
-def _tallies_from_rows(store: StatsStore, manifests: list[Manifest]) -> dict[str, Any]:
-    """The breakdown counts from the Parquet rows (manifests written before they were kept)."""
-    tallied: dict[str, Any] = {}
-    for key in TALLIED:
-        rows = _query(store, manifests, f"SELECT {key}, count(*) FROM {{data}} GROUP BY 1")
-        tallied[key] = {_key(k): int(n) for k, n in rows}
-    per_month = _query(
-        store, manifests,
-        f"SELECT month, count(*), count(*) FILTER (WHERE legislation = '{SECTION_60}') "
-        "FROM {data} GROUP BY 1 ORDER BY 1",
-    )  # fmt: skip
-    tallied["by_month"] = {m: (int(n), int(s)) for m, n, s in per_month}
     return tallied
 
 
