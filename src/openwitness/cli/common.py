@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -14,6 +11,7 @@ from rich.console import Console
 
 from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
+from openwitness.core.files import write_atomically as write_atomically  # re-exported
 
 if TYPE_CHECKING:
     from openwitness.services import Services
@@ -43,18 +41,3 @@ def services() -> Iterator[Services]:
         fail(str(exc))
     finally:
         opened.close()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that it is either absent or complete, never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

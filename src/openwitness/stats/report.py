@@ -9,9 +9,6 @@ browser, no system libraries. Both are built from one :class:`Content` so they c
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from openwitness.core.files import replace_atomically
 from openwitness.stats import charts
 from openwitness.stats.charts import Chart, force_name
 from openwitness.stats.service import PoliceStats
@@ -80,8 +78,10 @@ def write_report(
     stem = f"openwitness-{force}-{start}-{end}-{ethnicity}"
     html_path = output_dir / f"{stem}.html"
     pdf_path = output_dir / f"{stem}.pdf"
-    _atomic(html_path, lambda tmp: tmp.write_text(render_html(content), encoding="utf-8"))
-    _atomic(pdf_path, lambda tmp: write_pdf(content, tmp))
+    # 0644: mkstemp's 0600 would keep a report meant for others unreadable
+    html = render_html(content)
+    replace_atomically(html_path, lambda tmp: tmp.write_text(html, encoding="utf-8"), 0o644)
+    replace_atomically(pdf_path, lambda tmp: write_pdf(content, tmp), 0o644)
     return html_path, pdf_path
 
 
@@ -92,20 +92,6 @@ def render_html(content: Content) -> str:
     ]
     values = {k: getattr(content, k) for k in Content.__dataclass_fields__ if k != "charts"}
     return _ENV.get_template("report.html").render(**values, charts=figures)
-
-
-def _atomic(path: Path, write: Callable[[Path], object]) -> None:
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(handle)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        tmp.chmod(0o644)  # mkstemp's 0600 would keep a report meant for others unreadable
-        with tmp.open("rb") as done:
-            os.fsync(done.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # -- content -------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ dict keys are the public contract (docs/statistics.md).
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from openwitness.core.cache import LruCache
 from openwitness.stats import figures
 from openwitness.stats.errors import StatsInputError, UnknownPeriodError
 from openwitness.stats.sources import DataFile, walk
@@ -53,9 +53,7 @@ class PoliceStats:
 
     def __init__(self, root: Path, cache_size: int = 256) -> None:
         self.store = StatsStore(root)
-        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        self._cache: LruCache[Any] = LruCache(cache_size)
 
     # -- import ----------------------------------------------------------------------------
 
@@ -113,17 +111,7 @@ class PoliceStats:
     # -- reading ---------------------------------------------------------------------------
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        key = (self.store.generation(), *key)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        value = compute()
-        with self._lock:
-            self._cache[key] = value
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return value
+        return self._cache.get((self.store.generation(), *key), compute)
 
     def forces(self) -> list[str]:
         return sorted({m.force for m in self.store.manifests()})

@@ -24,7 +24,6 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -34,6 +33,7 @@ from typing import Any
 
 import duckdb
 
+from openwitness.core.files import write_atomically
 from openwitness.stats import population as population_tables
 from openwitness.stats.errors import StatsInputError
 from openwitness.stats.ingest import Checked, Loaded, check_file, load_batch
@@ -100,19 +100,6 @@ class Manifest:
     @classmethod
     def read(cls, path: Path) -> Manifest:
         return cls(**json.loads(path.read_text()))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _fsync_file(path: Path) -> None:
@@ -182,12 +169,12 @@ class StatsStore:
 
     def _bump(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(self.root / "generation", secrets.token_hex(8).encode())
+        write_atomically(self.root / "generation", secrets.token_hex(8).encode())
 
     def load_population(self, name: str, path: Path) -> FileReport:
         table = population_tables.parse_population(path, name)
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(self.root / "population.json", table.to_json().encode())
+        write_atomically(self.root / "population.json", table.to_json().encode())
         self._bump()
         forces = len(table.counts["officer"]) or len(table.counts["self"])
         return FileReport(name, "population", rows_read=forces, rows_imported=forces)
@@ -323,7 +310,7 @@ class StatsStore:
         """Write and rename one manifest into place; says whether it replaced an older one."""
         path = self.root / manifest.kind / manifest.force / f"{manifest.month}.json"
         replaced = path.exists()
-        _write_atomically(path, json.dumps(asdict(manifest), indent=1).encode())
+        write_atomically(path, json.dumps(asdict(manifest), indent=1).encode())
         return replaced
 
 

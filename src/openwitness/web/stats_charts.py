@@ -6,10 +6,10 @@ kept in a small cache keyed by the store's generation (an import makes every ent
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from openwitness.core.cache import LruCache
 from openwitness.stats import charts
 from openwitness.stats.charts import WIDTH_IN
 from openwitness.stats.service import PoliceStats
@@ -90,28 +90,8 @@ class Drawn:
         return Table(self.table, self.title, self.alt, columns, rows, None)
 
 
-class ChartCache:
-    """The last few charts drawn, by (generation, name, question)."""
-
-    def __init__(self, size: int = 48) -> None:
-        self._charts: OrderedDict[tuple[str, ...], Drawn] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...], draw: Callable[[], Drawn]) -> Drawn:
-        with self._lock:
-            if key in self._charts:
-                self._charts.move_to_end(key)
-                return self._charts[key]
-        drawn = draw()
-        with self._lock:
-            self._charts[key] = drawn
-            while len(self._charts) > self._size:
-                self._charts.popitem(last=False)
-        return drawn
-
-
-CACHE = ChartCache()
+#: the last few charts drawn, by (generation, name, question)
+CACHE: LruCache[Drawn] = LruCache(48)
 
 
 def period_chart(stats: PoliceStats, name: str, period: Period) -> Drawn:
