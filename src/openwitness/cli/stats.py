@@ -156,9 +156,13 @@ def _print_answer(answer: dict[str, Any]) -> None:
             f"{bounds[0]:.2f} to {bounds[1]:.2f}" if bounds else "",
         )  # fmt: skip
     console.print(table)
+    reasons: dict[str, list[str]] = {}
     for group, ratio in answer["rate_ratios"].items():
         if ratio.get("reason"):
-            err_console.print(f"note: no {group}/White ratio: {ratio['reason']}", highlight=False)
+            reasons.setdefault(ratio["reason"], []).append(group)
+    for reason, groups in reasons.items():
+        err_console.print(f"note: no ratio to White for {', '.join(groups)}: {reason}",
+                          highlight=False)  # fmt: skip
     for warning in answer["warnings"]:
         err_console.print(f"note: {warning}", highlight=False)
 
