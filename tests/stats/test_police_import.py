@@ -254,3 +254,15 @@ def test_the_cli_answers_with_the_documented_keys(tmp_path: Path) -> None:
     assert "Traceback" not in bad.stderr
     refused = witness(home, "import", str(tmp_path / "nothing-here.csv"))
     assert refused.returncode == 1 and "no such file" in refused.stderr
+
+
+def test_a_folder_whose_name_looks_like_a_pattern_is_read_as_a_name(
+    stats: PoliceStats, tmp_path: Path
+) -> None:
+    """DuckDB would read '[1]' or '*' in a path as a glob pattern."""
+    folder = tmp_path / "downloads [1] *"
+    path = write(folder, SOURCE.read_text())
+    (tmp_path / "downloads 1 x").mkdir()  # what the pattern would also match
+    report = stats.import_paths([path])[0]
+    assert (report.status, report.rows_imported) == ("imported", 119)
+    assert stats.disproportionality("cumbria", "2019-01", "2019-01")["searches"] == 119
