@@ -16,6 +16,7 @@ from openwitness.stats.errors import UnknownPeriodError
 from openwitness.stats.measures import rate_per_1000, rate_ratio, share
 from openwitness.stats.store import Manifest, StatsStore
 from openwitness.stats.tally import TALLIED
+from openwitness.stats.tally import literal as _literal
 from openwitness.stats.vocabulary import (
     GROUPS,
     NO_FURTHER_ACTION,
@@ -28,10 +29,6 @@ _COLUMN_TITLE = {"officer": "Officer-defined ethnicity", "self": "Self-defined e
 #: A month with this many searches and not one of a White person has a broken column.
 _BROKEN_COLUMN_MIN_ROWS = 50
 _MOSTLY_BLANK = 0.10
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _parquet(store: StatsStore, manifests: list[Manifest]) -> str:
@@ -92,11 +89,6 @@ def _warnings(manifests: list[Manifest], column: str | None = None) -> list[str]
                 f"'{column}' is blank for {blank:,} of {rows:,} searches ({blank / rows:.0%})"
             )
     return notes
-
-
-def _missing(store: StatsStore, force: str, months: list[str]) -> tuple[list[str], list[str]]:
-    have = {m.month for m in _manifests(store, force, months)}
-    return [m for m in months if m in have], [m for m in months if m not in have]
 
 
 def _group_counts(manifests: list[Manifest], ethnicity: str) -> dict[str, dict[str | None, int]]:

@@ -114,7 +114,9 @@ class PoliceStats:
         return self._cache.get((self.store.generation(), *key), compute)
 
     def forces(self) -> list[str]:
-        return sorted({m.force for m in self.store.manifests()})
+        """Forces with stop-and-search data: the coverage grid's (kept until an import), so a
+        page asking several times reads the manifests once."""
+        return list(self.coverage()["forces"])
 
     def coverage(self, kind: str = "stop-and-search") -> dict[str, Any]:
         if kind not in HEADERS:

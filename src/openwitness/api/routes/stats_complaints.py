@@ -9,12 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from openwitness.api.caching import PUBLIC_CACHE
 from openwitness.api.deps import ServicesDep
 from openwitness.stats.complaints import MAX_FORCE_ID, ComplaintStats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 
-CACHE_CONTROL = "public, max-age=300"
 
 
 @router.get("/complaints")
@@ -37,5 +37,5 @@ def complaint_stats(
     are withheld; counts from 1 to 4 are ``{"count": null, "suppressed": true}``."""
     stats = ComplaintStats(services.db, services.settings.stats_min_cases)
     report = stats.report(force).to_dict()
-    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers["Cache-Control"] = PUBLIC_CACHE
     return report

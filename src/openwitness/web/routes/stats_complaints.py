@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from openwitness.api.caching import PUBLIC_CACHE
 from openwitness.api.deps import ServicesDep
 from openwitness.stats.complaints import ComplaintStats
 from openwitness.web.templating import templates
@@ -62,5 +63,5 @@ def complaints_page(request: Request, services: ServicesDep) -> HTMLResponse:
         request, "stats_complaints.html",
         {"wide": True, "rows": rows, "report": report, "withheld": report["withheld"]},
     )  # fmt: skip
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = PUBLIC_CACHE
     return response
