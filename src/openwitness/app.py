@@ -63,12 +63,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api_app.install(app, services, rate_limits)
     # Inside the security headers' middleware (which web installs next), so a 413 raised
     # while a route reads its body reaches the error handlers as itself.
-    app.add_middleware(BodyLimit, limit_for=_body_limits(services.settings.max_upload_bytes))
+    app.add_middleware(
+        BodyLimit,
+        limit_for=_body_limits(
+            services.settings.max_upload_bytes, services.settings.live_chunk_max_bytes
+        ),
+    )
     web_app.install(app, services)
     return app
 
 
-def _body_limits(max_upload: int) -> Callable[[str, str], int]:
+def _body_limits(max_upload: int, max_chunk: int) -> Callable[[str, str], int]:
     """Each route's body limit: files where files are taken, a small one everywhere else. File
     routes get a margin so that their own checks, with their own messages, refuse first."""
 
@@ -77,6 +82,8 @@ def _body_limits(max_upload: int) -> Callable[[str, str], int]:
             return max_upload + DEFAULT_LIMIT
         if method == "PATCH" and path.startswith(f"{uploads.PREFIX}/"):
             return max_upload + DEFAULT_LIMIT
+        if method == "PUT" and path.startswith("/api/v1/live/"):
+            return max_chunk + DEFAULT_LIMIT
         if method == "POST" and path == "/report":
             return max_upload * public.MAX_FILES + DEFAULT_LIMIT
         if method == "POST" and (path == "/import" or path.startswith("/api/v1/imports/")):

@@ -20,12 +20,14 @@ from openwitness.cases.officers import Officers
 from openwitness.cases.personal_data import load_sealer
 from openwitness.cases.reports import Reports
 from openwitness.core.config import Settings
+from openwitness.core.mail import SmtpMailer
 from openwitness.evidence.blobstore import BlobStore
 from openwitness.evidence.resumable import ResumableUploads
 from openwitness.evidence.service import Vault
 from openwitness.ledger.keys import create_key, default_origin, load_signer
 from openwitness.ledger.note import Signer
 from openwitness.ledger.store import TransparencyLog
+from openwitness.live.service import LiveRecordings
 from openwitness.stats.service import PoliceStats
 from openwitness.storage.db import Database
 
@@ -51,6 +53,9 @@ class Services:
     sessions: Sessions
     uploads: ResumableUploads
     police_stats: PoliceStats
+    live: LiveRecordings
+    #: None when no SMTP server is configured
+    mailer: SmtpMailer | None
 
     def close(self) -> None:
         self.log.close()
@@ -81,6 +86,8 @@ def _build(settings: Settings, signer: Signer) -> Services:
         ),
         ResumableUploads(settings.uploads_dir, vault, settings.partial_uploads_max_bytes),
         PoliceStats(settings.stats_dir),
+        LiveRecordings(db, vault, settings.live_chunk_max_bytes, settings.live_idle_seconds),
+        SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else None,
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from openwitness.api.routes import (
     forces,
     imports,
     incidents,
+    live,
     log,
     officers,
     people,
@@ -30,7 +31,7 @@ from openwitness.services import Services
 
 ROUTERS = (
     evidence, log, forces, officers, incidents, cases, allegations, people, reports, exports,
-    imports, session, taxonomy, tiles, stats, stats_complaints,
+    imports, session, taxonomy, tiles, stats, stats_complaints, live,
 )  # fmt: skip
 
 

@@ -167,6 +167,8 @@ class RateLimits:
         self.reports = RateBudget("reports", budgets["reports"])
         self.follow_up = RateBudget("follow_up", budgets["follow_up"])
         self.uploads = RateBudget("uploads", budgets["uploads"])  # per file lodged
+        self.live = RateBudget("live", budgets["live"])  # live recordings started
+        self.contacts = RateBudget("contacts", budgets["contacts"])  # contacts e-mailed
 
 
 def rate_limits(request: Request) -> RateLimits:

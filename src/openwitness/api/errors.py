@@ -11,6 +11,7 @@ from starlette.requests import ClientDisconnect
 from openwitness.accounts.service import AuthenticationFailed
 from openwitness.api.quota import QuotaExceeded
 from openwitness.core.errors import (
+    ConflictError,
     ForbiddenError,
     InvalidRequestError,
     NotFoundError,
@@ -30,6 +31,7 @@ STATUS_BY_ERROR: list[tuple[type[OpenWitnessError], int]] = [
     (AuthenticationFailed, 401),
     (NotFoundError, 404),
     (ForbiddenError, 403),
+    (ConflictError, 409),
     (FileTooLarge, 413),
     (UnsupportedMediaType, 415),
     (EmptyFile, 400),

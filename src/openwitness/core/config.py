@@ -18,9 +18,20 @@ DEFAULT_RATES = {
     "reports": "20 per 10 minutes",
     "follow_up": "20 per 10 minutes",
     "uploads": "60 per 10 minutes",  # files lodged: a report with 20 files and retries
+    "live": "10 per 10 minutes",  # live recordings started
+    "contacts": "5 per hour",  # trusted contacts e-mailed a link to follow a recording
 }
 #: who runs the site, as every page's footer names them when OPENWITNESS_SITE_OPERATOR is unset
 DEFAULT_SITE_OPERATOR = "the people who run this OpenWitness site"
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise OpenWitnessError(f"{name} must be a whole number above 0, not {value!r}")
+    return int(value)
 
 
 def _default_home() -> Path:
@@ -59,6 +70,16 @@ class Settings:
     site_contact: str = ""
     #: forces with fewer complaints are left out of the public complaint statistics
     stats_min_cases: int = 10
+    #: a live recording's chunk may have this many bytes (a few seconds of phone video: ~1 MB)
+    live_chunk_max_bytes: int = 16 * 1024 * 1024
+    #: an unfinished live recording with no chunk for this long is shown as cut short
+    live_idle_seconds: int = 120
+    #: where mail is sent from: smtp://[user:password@]host[:port][?starttls=1] or smtps://;
+    #: unset, no mail is sent (and a trusted contact cannot be named)
+    smtp_url: str | None = None
+    mail_from: str = "openwitness@localhost"
+    #: the site's address as people reach it, for links in e-mails (default: as asked)
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -95,6 +116,12 @@ class Settings:
             or DEFAULT_SITE_OPERATOR,
             site_contact=os.environ.get("OPENWITNESS_SITE_CONTACT", "").strip(),
             stats_min_cases=min_cases,
+            live_chunk_max_bytes=_positive_int("OPENWITNESS_LIVE_CHUNK_MAX_BYTES", 16 * 1024**2),
+            live_idle_seconds=_positive_int("OPENWITNESS_LIVE_IDLE_SECONDS", 120),
+            smtp_url=os.environ.get("OPENWITNESS_SMTP_URL", "").strip() or None,
+            mail_from=os.environ.get("OPENWITNESS_MAIL_FROM", "").strip()
+            or "openwitness@localhost",
+            public_url=os.environ.get("OPENWITNESS_PUBLIC_URL", "").strip().rstrip("/") or None,
         )
 
     @property

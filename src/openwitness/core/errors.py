@@ -23,3 +23,7 @@ class InvalidRequestError(OpenWitnessError):
 
 class ForbiddenError(OpenWitnessError):
     """The caller may see the thing but not do this to it (another organisation's case)."""
+
+
+class ConflictError(OpenWitnessError):
+    """The request contradicts what is already recorded (a chunk out of order, say)."""

@@ -22,9 +22,9 @@ from openwitness.evidence.blobstore import BlobStore, StagingFile, UploadTooLarg
 from openwitness.evidence.sniff import ALLOWED_MEDIA_TYPES, SNIFF_BYTES, sniff_media_type
 from openwitness.ledger.entry import EvidenceEntry
 from openwitness.ledger.receipt import Receipt
-from openwitness.ledger.store import TransparencyLog
+from openwitness.ledger.store import AppendResult, ExistingLookup, RecordRows, TransparencyLog
 from openwitness.storage.db import Database
-from openwitness.storage.models import Evidence
+from openwitness.storage.models import Evidence, LiveChunk
 
 CHUNK_SIZE = 1024 * 1024
 _SHA256_HEX = frozenset("0123456789abcdef")
@@ -150,12 +150,21 @@ class Vault:
                 )
             )
 
-        result = self.log.append(
-            entry.to_bytes(), existing=lambda conn: _logged_index(conn, sha256), record=insert_row
+        result = self.log_staged(
+            staged, entry.to_bytes(), lambda conn: _logged_index(conn, sha256), insert_row
         )
+        return IngestResult(self.get(sha256), self.log.receipt(result.index), result.created)
+
+    def log_staged(
+        self, staged: StagingFile, entry: bytes, existing: ExistingLookup, record: RecordRows
+    ) -> AppendResult:
+        """Append ``entry`` for finished staged bytes, then move them into the store: the
+        one order that keeps "logged only if durably stored" (the bytes are fsynced already,
+        and :meth:`recover` finishes the move after a crash between the two)."""
+        result = self.log.append(entry, existing=existing, record=record)
         if result.created:
             self.blobs.commit(staged)
-        return IngestResult(self.get(sha256), self.log.receipt(result.index), result.created)
+        return result
 
     def ingest_file(
         self,
@@ -182,7 +191,18 @@ class Vault:
 
     def recover(self) -> None:
         """Clean up after crashed ingests (see :meth:`BlobStore.recover`)."""
-        self.blobs.recover(lambda sha256: self._find(sha256) is not None)
+        self.blobs.recover(self._is_logged)
+
+    def _is_logged(self, sha256: str) -> bool:
+        """Whether some log entry names these bytes: a vault item or a live chunk."""
+        with self.db.read() as conn:
+            return (
+                _logged_index(conn, sha256) is not None
+                or conn.execute(
+                    select(LiveChunk.seq).where(LiveChunk.sha256 == sha256).limit(1)
+                ).first()
+                is not None
+            )
 
     # -- custody (see openwitness.evidence.custody) -----------------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from openwitness.ledger import merkle
 from openwitness.ledger.checkpoint import Checkpoint, CheckpointError, open_checkpoint
-from openwitness.ledger.entry import EntryError, EvidenceEntry, parse_entry
+from openwitness.ledger.entry import EntryError, LogEntry, parse_entry
 from openwitness.ledger.note import Verifier
 from openwitness.ledger.receipt import Receipt, ReceiptFormatError, parse_receipt
 
@@ -52,7 +52,7 @@ class LogRolledBack(VerificationError):
 
 @dataclass(frozen=True)
 class VerifiedReceipt:
-    entry: EvidenceEntry
+    entry: LogEntry
     index: int
     checkpoint: Checkpoint
     key: Verifier
@@ -65,7 +65,7 @@ def load_receipt(data: str | bytes) -> Receipt:
         raise MalformedReceipt(str(exc)) from exc
 
 
-def _entry(receipt: Receipt) -> EvidenceEntry:
+def _entry(receipt: Receipt) -> LogEntry:
     try:
         return parse_entry(receipt.entry)
     except EntryError as exc:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -324,3 +325,42 @@ class EvidenceClaim(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("evidence.sha256"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class LiveRecording(Base):
+    """A recording streamed while it is made (``openwitness.live``). Its id is public (it is in
+    every chunk's log entry); the tokens that let anyone act on it are kept only as digests,
+    and the trusted contact's address not at all."""
+
+    __tablename__ = "live_recording"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    follow_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    audio_only: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: the chain's head: how many chunks are logged, the last one's hash and when it came
+    chunks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    last_sha256: Mapped[str | None] = mapped_column(String(64))
+    last_chunk_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: milliseconds of recording up to the end of the last logged chunk, as the recorder said
+    logged_ms: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    whole_sha256: Mapped[str | None] = mapped_column(ForeignKey("evidence.sha256"))
+    #: whether a trusted contact was to be told: "sending", "sent" or "failed" (the address
+    #: itself is used once to send the link and never kept)
+    contact_state: Mapped[str | None] = mapped_column(String(10))
+
+
+class LiveChunk(Base):
+    """One logged chunk of a live recording; its bytes are in the blob store by ``sha256``."""
+
+    __tablename__ = "live_chunk"
+    recording_id: Mapped[str] = mapped_column(ForeignKey("live_recording.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    log_index: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    end_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)

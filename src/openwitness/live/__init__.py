@@ -1,0 +1,1 @@
+"""Live witness: a recording streamed, stored and logged while it is made."""
