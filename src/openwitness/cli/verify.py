@@ -21,6 +21,7 @@ from openwitness.ledger.verify import (
     verify_consistency,
     verify_receipt,
 )
+from openwitness.live.bundle import describe_numbers, verify_bundle
 
 
 def _read(path: Path, what: str) -> str:
@@ -80,10 +81,19 @@ def _read_proof(path: Path) -> tuple[list[bytes], tuple[int, int] | None]:
 
 
 def verify(
-    receipt: Annotated[Path, typer.Option(help="The .tlog-proof receipt.", dir_okay=False)],
+    receipt: Annotated[
+        Path | None, typer.Option(help="The .tlog-proof receipt.", dir_okay=False)
+    ] = None,
     file: Annotated[
         Path | None,
-        typer.Argument(help="The evidence file the receipt is for.", dir_okay=False),
+        typer.Argument(help="The evidence file the receipt (or bundle) is for.", dir_okay=False),
+    ] = None,
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            help="A live recording's receipt bundle (.bundle.json), instead of --receipt.",
+            dir_okay=False,
+        ),
     ] = None,
     key: Annotated[
         str | None,
@@ -101,8 +111,18 @@ def verify(
     """Verify a receipt offline: the file's hash, the inclusion proof and the signed checkpoint.
 
     With --checkpoint and --proof, also verify that the log at that later checkpoint still
-    contains the receipt's log (it was only appended to). Exits 0 when verified, 1 when not.
+    contains the receipt's log (it was only appended to). With --bundle, verify a live
+    recording: every chunk, the chain between them and the whole file, naming any chunk that is
+    missing; FILE is then the recording. Exits 0 when verified, 1 when not.
     """
+    if (receipt is None) == (bundle is None):
+        fail("give --receipt, or --bundle for a live recording (one of them)", 2)
+    if bundle is not None:
+        if checkpoint is not None or proof is not None:
+            fail("--checkpoint and --proof go with --receipt, not --bundle", 2)
+        _verify_bundle(bundle, file, key)
+        return
+    assert receipt is not None
     if (checkpoint is None) != (proof is None):
         fail("--checkpoint and --proof go together", 2)
     if file is None and checkpoint is None:
@@ -118,9 +138,7 @@ def verify(
         parsed_receipt = load_receipt(receipt_text.encode())
         result = verify_receipt(parsed_receipt, pinned, file)
         if checkpoint is not None and proof is not None:
-            old, new = verify_consistency(
-                parsed_receipt, later_note, hashes, pinned, proof_sizes
-            )
+            old, new = verify_consistency(parsed_receipt, later_note, hashes, pinned, proof_sizes)
     except VerificationError as exc:
         console.print(f"[red]NOT verified:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -137,3 +155,47 @@ def verify(
             f"of the receipt's log at size {old.size}",
             highlight=False,
         )
+
+
+def _verify_bundle(bundle: Path, file: Path | None, key: str | None) -> None:
+    if file is not None:
+        _require_file(file, "file")
+    text = _read(bundle, "bundle")
+    pinned = _pinned_key(key)
+    try:
+        result = verify_bundle(text, pinned, file)
+    except VerificationError as exc:
+        console.print(f"[red]NOT verified:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    seqs = describe_numbers([chunk.entry.seq for chunk in result.chunks])
+    console.print(
+        f"[green]verified:[/green] chunks {seqs} of recording {result.recording} "
+        f"({result.size:,} bytes), each in log {pinned.name} and chained to the one before, "
+        f"in checkpoints up to size {result.checkpoint_size} signed by key {pinned}",
+        highlight=False,
+    )
+    if result.whole is not None:
+        console.print(
+            f"[green]verified:[/green] the whole recording (sha256 {result.whole.entry.sha256}) "
+            f"is entry {result.whole.index}, and is its chunks end to end",
+            highlight=False,
+        )
+    else:
+        console.print(
+            "the recording was not ended: there is no whole file, only its chunks",
+            highlight=False,
+        )
+    if file is not None and result.file_checked:
+        console.print(
+            f"[green]verified:[/green] {file.name} is exactly these chunks end to end",
+            highlight=False,
+        )
+    for note in result.notes:
+        console.print(note, highlight=False)
+    if result.missing:
+        console.print(
+            f"[red]NOT complete:[/red] chunks {describe_numbers(result.missing)} are missing "
+            "from the bundle",
+            highlight=False,
+        )
+        raise typer.Exit(1)
