@@ -54,6 +54,14 @@ PUBLIC = {
     ("GET", "/api/v1/stats/breakdowns"),
     ("GET", "/api/v1/stats/coverage"),
     ("GET", "/api/v1/stats/forces"),
+    # live recordings: anyone may start one; everything after needs the recording's own token
+    # (403 without it, whatever the account: tests/live/test_live_api.py)
+    ("POST", "/api/v1/live"),
+    ("PUT", "/api/v1/live/{recording}/chunks/{seq}"),
+    ("POST", "/api/v1/live/{recording}/finish"),
+    ("GET", "/api/v1/live/{recording}"),
+    ("GET", "/api/v1/live/{recording}/bundle"),
+    ("GET", "/api/v1/live/{recording}/media"),
 }
 
 CASE = {

@@ -78,6 +78,12 @@ OPERATIONS = {
     "GET /checkpoint",
     "GET /tile/entries/{path}",
     "GET /tile/{level}/{path}",
+    "POST /api/v1/live",
+    "PUT /api/v1/live/{recording}/chunks/{seq}",
+    "POST /api/v1/live/{recording}/finish",
+    "GET /api/v1/live/{recording}",
+    "GET /api/v1/live/{recording}/bundle",
+    "GET /api/v1/live/{recording}/media",
 }
 MAX_EXAMPLES = 40
 QUERY_INTEGERS = {

@@ -67,7 +67,9 @@ class Recorder:
     def put(self, seq: int, data: bytes, prev: str | None = "chain", **extra: str):  # type: ignore[no-untyped-def]
         prev = self.prev if prev == "chain" else prev
         headers = {**self.headers(data, prev, (seq + 1) * 1000), **extra}
-        answer = self.client.put(f"/api/v1/live/{self.id}/chunks/{seq}", content=data, headers=headers)
+        answer = self.client.put(
+            f"/api/v1/live/{self.id}/chunks/{seq}", content=data, headers=headers
+        )
         if answer.status_code in (200, 201):
             self.prev = answer.json()["sha256"]
         return answer
