@@ -28,7 +28,11 @@ from tests.api.test_api_server import (
 from tests.support import require_shared
 
 SECRET_NAME = "home address"
-ANONYMOUS = ("/report", "/follow-up", "/uploads", "/api/v1/evidence", "/api/v1/reports")
+SECRET_TOKEN = "a-follow-link-secret"
+ANONYMOUS = (
+    "/report", "/follow-up", "/uploads", "/api/v1/evidence", "/api/v1/reports", "/live",
+    "/api/v1/live",
+)  # fmt: skip
 
 
 def tus_metadata(**fields: str) -> str:
@@ -102,6 +106,12 @@ def test_a_served_installation_keeps_its_files_private_and_its_log_anonymous(
         uploaded = httpx.post(f"{base}/api/v1/evidence", content=jpeg + b"\nanother", timeout=30)
         assert uploaded.status_code == 201, uploaded.text
         assert httpx.get(f"{base}/report", timeout=10).status_code == 200
+        # A live recording started and looked at; a trusted contact's link (its secret is in
+        # the path) opened.
+        live = httpx.post(f"{base}/api/v1/live", json={}, timeout=10).json()
+        token = {"X-Recording-Token": live["token"]}
+        assert httpx.get(f"{base}/api/v1/live/{live['recording']}", headers=token).is_success
+        httpx.get(f"{base}/live/follow/owf_{SECRET_TOKEN}/media?upto=1", timeout=10)
         assert httpx.get(f"{base}/checkpoint", timeout=10).status_code == 200
         # While the server runs: the database's -wal and -shm files exist too.
         modes = modes_under(settings.home)
@@ -115,9 +125,11 @@ def test_a_served_installation_keeps_its_files_private_and_its_log_anonymous(
 
     output = log_file.read_text(errors="replace")
     assert SECRET_NAME not in output
+    assert SECRET_TOKEN not in output and live["token"] not in output
     requests = [line for line in output.splitlines() if " HTTP/1.1" in line]
     anonymous = [line for line in requests if any(f" {p}" in line for p in ANONYMOUS)]
-    assert len(anonymous) >= 6, output
+    assert len(anonymous) >= 9, output
+    assert any("/live/follow/[token]/media" in line for line in anonymous), output
     assert [line for line in anonymous if "127.0.0.1" in line] == []
     # Other routes are logged as before, with the client's address.
     assert any("127.0.0.1" in line and "/checkpoint" in line for line in requests), output

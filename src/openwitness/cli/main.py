@@ -17,6 +17,7 @@ from openwitness.cli import (
     force,
     importing,
     incident,
+    live,
     log,
     officer,
     stats,
@@ -42,6 +43,7 @@ app.add_typer(case.app, name="case")
 app.add_typer(importing.app, name="import")
 app.add_typer(export.app, name="export")
 app.add_typer(stats.app, name="stats")
+app.add_typer(live.app, name="live")
 app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")

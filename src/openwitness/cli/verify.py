@@ -177,7 +177,12 @@ def _verify_bundle(bundle: Path, file: Path | None, key: str | None) -> None:
     if result.whole is not None:
         console.print(
             f"[green]verified:[/green] the whole recording (sha256 {result.whole.entry.sha256}) "
-            f"is entry {result.whole.index}, and is its chunks end to end",
+            f"is entry {result.whole.index}"
+            + (
+                ", and is its chunks end to end"
+                if result.file_checked
+                else ", as long as its chunks together (give the recording to check its bytes)"
+            ),
             highlight=False,
         )
     else:
@@ -193,9 +198,11 @@ def _verify_bundle(bundle: Path, file: Path | None, key: str | None) -> None:
     for note in result.notes:
         console.print(note, highlight=False)
     if result.missing:
+        many = len(result.missing) > 1
         console.print(
-            f"[red]NOT complete:[/red] chunks {describe_numbers(result.missing)} are missing "
-            "from the bundle",
+            f"[red]NOT complete:[/red] chunk{'s' if many else ''} "
+            f"{describe_numbers(result.missing)} {'are' if many else 'is'} missing from the "
+            "bundle (never logged, or left out of it)",
             highlight=False,
         )
         raise typer.Exit(1)

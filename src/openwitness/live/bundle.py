@@ -161,7 +161,8 @@ def _check_file(file: Path, chunks: list[VerifiedChunk]) -> None:
                 left -= len(data)
             if digest.hexdigest() != chunk.entry.sha256:
                 raise FileMismatch(
-                    f"the file's bytes for chunk {chunk.entry.seq} are not the logged chunk's"
+                    f"file does not match: its bytes for chunk {chunk.entry.seq} are not the "
+                    "logged chunk's"
                 )
 
 

@@ -431,6 +431,23 @@ class LiveRecordings:
         answers with the same file."""
         with self.db.read() as conn:
             row = self._authorised(conn, recording_id, token)
+        return self._finish(row, recorded_chunks)
+
+    def finish_for_operator(self, recording_id: str) -> tuple[RecordingStatus, IngestResult]:
+        """The operator ends a recording cut short, so what arrived is lodged as one file
+        (``witness live finish``): the person who filmed may no longer have their phone."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(LiveRecording).where(LiveRecording.id == recording_id)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"no live recording {recording_id}")
+        return self._finish(row, None)
+
+    def _finish(
+        self, row: Any, recorded_chunks: int | None
+    ) -> tuple[RecordingStatus, IngestResult]:
+        recording_id = row.id
         if row.finished_at is not None:
             record = self.vault.get(row.whole_sha256)
             receipt = self.vault.log.receipt(record.log_index)
