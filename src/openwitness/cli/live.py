@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,7 +13,9 @@ from rich.table import Table
 from openwitness.cli.common import console, services, write_atomically
 from openwitness.core.files import replace_atomically
 from openwitness.live.bundle import BUNDLE_SUFFIX
-from openwitness.live.service import RecordingStatus
+
+if TYPE_CHECKING:
+    from openwitness.live.service import RecordingStatus
 
 app = typer.Typer(
     help="Live recordings: list them, see how far each arrived, export their receipts.",
