@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import random
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -238,6 +239,9 @@ def test_bytes_that_are_not_the_recording_are_refused(
     form = recorder.put(1, b"name=value&other=thing\n" * 50)
     assert form.status_code == 415
     assert "text" in form.json()["detail"]
+    noise = recorder.put(1, random.Random(3).randbytes(5000))
+    assert noise.status_code == 415
+    assert noise.json()["detail"].startswith("chunk 1 is not the continuation of this recording")
     empty = recorder.put(1, b"")
     assert empty.status_code == 400
     assert services.log.size() == size

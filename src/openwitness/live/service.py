@@ -46,6 +46,7 @@ from openwitness.evidence.service import (
 from openwitness.evidence.sniff import ALLOWED_MEDIA_TYPES, sniff_media_type
 from openwitness.ledger.entry import MAX_SEQ, LiveChunkEntry, is_recording_id
 from openwitness.ledger.receipt import Receipt
+from openwitness.live.stream import StreamState, advance
 from openwitness.storage.db import Database
 from openwitness.storage.models import LiveChunk, LiveRecording
 
@@ -275,7 +276,7 @@ class LiveRecordings:
             self._check_next(row, seq, prev_sha256)
         with self.vault.upload() as staged:
             self._read_into(staged, source, seq)
-            media_type = self._check_media(row, seq, staged)
+            media_type, stream_state = self._check_media(row, seq, staged)
             sha256 = staged.finish()
             if sha256 != expected_sha256:
                 raise HashMismatch(
@@ -291,7 +292,14 @@ class LiveRecordings:
                 entry.to_bytes(),
                 lambda conn: self._still_next(conn, recording_id, seq, prev_sha256, sha256),
                 lambda conn, index: self._record_chunk(
-                    conn, recording_id, seq, staged, media_type, received_at, index, end_ms
+                    conn,
+                    recording_id,
+                    seq,
+                    staged,
+                    (media_type, stream_state),
+                    received_at,
+                    index,
+                    end_ms,
                 ),
             )
         with self.db.read() as conn:
@@ -313,9 +321,10 @@ class LiveRecordings:
         if staged.size == 0:
             raise EmptyFile(f"chunk {seq} is empty")
 
-    def _check_media(self, row: Any, seq: int, staged: StagingFile) -> str:
-        """The first chunk must begin a video or audio recording; later ones must not be
-        plainly something else. Returns the recording's media type."""
+    def _check_media(self, row: Any, seq: int, staged: StagingFile) -> tuple[str, str]:
+        """The first chunk must begin a video or audio recording; each later one must carry
+        on its container's structure where the one before stopped. Returns the recording's
+        media type and the walk's state after this chunk."""
         head = bytes(staged.head)
         if seq == 0:
             media_type = sniff_media_type(head)
@@ -323,7 +332,7 @@ class LiveRecordings:
                 raise UnsupportedMediaType(
                     "chunk 0 does not begin a video or audio recording (WebM, MP4 or Ogg)"
                 )
-            return media_type
+            return media_type, self._walk(media_type, None, staged, seq)
         check_continuation(seq, head)
         total = row.size + staged.size
         if total > self.vault.max_upload_bytes:
@@ -331,7 +340,14 @@ class LiveRecordings:
                 f"the recording would be over the {self.vault.max_upload_bytes:,} bytes a file "
                 "may have: end it and start another"
             )
-        return str(row.media_type)
+        return str(row.media_type), self._walk(row.media_type, row.stream_state, staged, seq)
+
+    @staticmethod
+    def _walk(media_type: str, saved: str | None, staged: StagingFile, seq: int) -> str:
+        state = StreamState.loads(saved)
+        with staged.path.open("rb") as chunk:
+            state = advance(media_type, state, chunk.read(), seq)
+        return state.dumps()
 
     @staticmethod
     def _check_next(row: Any, seq: int, prev_sha256: str | None) -> None:
@@ -369,11 +385,12 @@ class LiveRecordings:
         recording_id: str,
         seq: int,
         staged: StagingFile,
-        media_type: str,
+        media: tuple[str, str],
         received_at: datetime,
         index: int,
         end_ms: int,
     ) -> None:
+        media_type, stream_state = media
         assert staged.sha256 is not None
         conn.execute(
             insert(LiveChunk).values(
@@ -396,6 +413,7 @@ class LiveRecordings:
                 last_chunk_at=received_at,
                 logged_ms=end_ms,
                 media_type=media_type,
+                stream_state=stream_state,
             )
         )
 

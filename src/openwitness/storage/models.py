@@ -346,6 +346,9 @@ class LiveRecording(Base):
     #: milliseconds of recording up to the end of the last logged chunk, as the recorder said
     logged_ms: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     media_type: Mapped[str | None] = mapped_column(String(100))
+    #: where the walk over the container's structure stands after the last chunk
+    #: (``openwitness.live.stream``)
+    stream_state: Mapped[str | None] = mapped_column(String(200))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     whole_sha256: Mapped[str | None] = mapped_column(ForeignKey("evidence.sha256"))
     #: whether a trusted contact was to be told: "sending", "sent" or "failed" (the address

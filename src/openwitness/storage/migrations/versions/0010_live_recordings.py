@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("last_chunk_at", sa.DateTime(timezone=True)),
         sa.Column("logged_ms", sa.BigInteger(), nullable=False),
         sa.Column("media_type", sa.String(100)),
+        sa.Column("stream_state", sa.String(200)),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
         sa.Column("whole_sha256", sa.String(64), sa.ForeignKey("evidence.sha256")),
         sa.Column("contact_state", sa.String(10)),
