@@ -4,6 +4,7 @@ Query strings carry full-text searches, which caseworkers type names into, and f
 can single a person out; the access log keeps the method, path and status only. The routes an
 anonymous reporter uses are logged without the client's address. Nothing logs an upload's
 metadata (a file's name can be "home address.jpg"): the resumable uploads keep only its hash.
+A trusted contact's follow link is a key in the path itself: it is logged as ``/live/follow/-``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,27 @@ import logging
 from typing import Any
 
 #: Paths a reporter uses without an account: the report and follow-up forms, resumable
-#: uploads, the evidence upload and receipt API, and the report API.
-ANONYMOUS_PREFIXES = ("/report", "/follow-up", "/uploads", "/api/v1/evidence", "/api/v1/reports")
+#: uploads, the evidence upload and receipt API, and the report API; and a trusted contact's
+#: follow page.
+ANONYMOUS_PREFIXES = (
+    "/report",
+    "/follow-up",
+    "/uploads",
+    "/api/v1/evidence",
+    "/api/v1/reports",
+    "/live/follow",
+)
 NO_ADDRESS = "-"
+FOLLOW = "/live/follow/"
+
+
+def private_path(path: str) -> str:
+    """``path`` without its query string, and without the key a follow link carries."""
+    path = path.split("?", 1)[0]
+    if path.startswith(FOLLOW):
+        rest = path[len(FOLLOW) :]
+        path = FOLLOW + NO_ADDRESS + (rest[rest.index("/") :] if "/" in rest else "")
+    return path
 
 
 def is_anonymous(path: str) -> bool:
@@ -24,13 +43,13 @@ def is_anonymous(path: str) -> bool:
 
 
 class PrivateAccessLog(logging.Filter):
-    """Drops everything after '?' in uvicorn's access log records, and the client address of
-    requests to anonymous routes."""
+    """Drops everything after '?' in uvicorn's access log records, follow links' keys, and the
+    client address of requests to anonymous routes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            path = args[2].split("?", 1)[0]
+            path = private_path(args[2])
             client = NO_ADDRESS if is_anonymous(path) else args[0]
             record.args = (client, args[1], path, *args[3:])
         return True
