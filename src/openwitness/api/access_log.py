@@ -4,6 +4,7 @@ Query strings carry full-text searches, which caseworkers type names into, and f
 can single a person out; the access log keeps the method, path and status only. The routes an
 anonymous reporter uses are logged without the client's address. Nothing logs an upload's
 metadata (a file's name can be "home address.jpg"): the resumable uploads keep only its hash.
+A trusted contact's follow link is a key in the path itself: it is logged as ``/live/follow/-``.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def _without_secret(path: str) -> str:
 
 
 class PrivateAccessLog(logging.Filter):
-    """Drops everything after '?' in uvicorn's access log records, and the client address of
-    requests to anonymous routes."""
+    """Drops everything after '?' in uvicorn's access log records, follow links' keys, and the
+    client address of requests to anonymous routes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args

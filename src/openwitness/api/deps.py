@@ -169,6 +169,8 @@ class RateLimits:
         self.uploads = RateBudget("uploads", budgets["uploads"])  # per file lodged
         self.live = RateBudget("live", budgets["live"])  # live recordings started
         self.contacts = RateBudget("contacts", budgets["contacts"])  # contacts e-mailed
+        #: follow links tried that open no recording (the right link is never counted)
+        self.live_follow = RateBudget("live_follow", budgets["live_follow"])
 
 
 def rate_limits(request: Request) -> RateLimits:

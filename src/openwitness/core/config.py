@@ -20,6 +20,7 @@ DEFAULT_RATES = {
     "uploads": "60 per 10 minutes",  # files lodged: a report with 20 files and retries
     "live": "10 per 10 minutes",  # live recordings started
     "contacts": "5 per hour",  # trusted contacts e-mailed a link to follow a recording
+    "live_follow": "30 per 10 minutes",  # follow links tried that open no recording
 }
 #: who runs the site, as every page's footer names them when OPENWITNESS_SITE_OPERATOR is unset
 DEFAULT_SITE_OPERATOR = "the people who run this OpenWitness site"

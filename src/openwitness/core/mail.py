@@ -7,6 +7,7 @@ address before it goes into a header, so that a line break in it can never add a
 from __future__ import annotations
 
 import smtplib
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -29,7 +30,7 @@ def check_address(address: str) -> str:
         raise refused
     try:
         parsed = Address(addr_spec=address)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, HeaderParseError):  # e.g. '@example.org'
         raise refused from None
     if not parsed.username or "." not in parsed.domain or parsed.addr_spec != address:
         raise refused

@@ -8,7 +8,14 @@ from fastapi.staticfiles import StaticFiles
 
 from openwitness.services import Services
 from openwitness.web import errors, security
-from openwitness.web.routes import casework, guidance, public, stats, stats_complaints
+from openwitness.web.routes import (
+    casework,
+    guidance,
+    live_follow,
+    public,
+    stats,
+    stats_complaints,
+)
 from openwitness.web.routes.uploads import uploads_router
 from openwitness.web.templating import STATIC
 
@@ -22,5 +29,6 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(stats.router)
     app.include_router(stats_complaints.router)
     app.include_router(casework.router)
+    app.include_router(live_follow.router)
     app.include_router(uploads_router(services.uploads))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
