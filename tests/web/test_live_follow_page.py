@@ -14,10 +14,11 @@ import pytest
 from openwitness.core.config import Settings
 from openwitness.services import initialise
 from tests.api.test_api_server import free_port, serving
+from tests.live.conftest import chunks
 from tests.live.test_contact import CONTACT, SENDER, Mailbox, follow_path, smtp
-from tests.web.conftest import assert_fits, browser, page, serious_violations
+from tests.web.conftest import assert_fits, serious_violations
 
-__all__ = ["browser", "page", "smtp"]  # fixtures used here
+__all__ = ["chunks", "smtp"]  # fixtures used here
 
 POLL_MS = 20_000  # the page asks every 5 s
 
