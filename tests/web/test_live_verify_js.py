@@ -27,6 +27,7 @@ from openwitness.ledger.verify import VerificationError
 from openwitness.live.bundle import verify_bundle
 from openwitness.services import initialise
 from tests.live.conftest import Recorder, recorded_chunks, sha
+from tests.web.conftest import assert_fits, serious_violations
 
 
 @dataclass
@@ -400,3 +401,125 @@ def test_tlog_js_parses_log_entries_as_entry_py_does(page: Any, site: str, live:
         assert got == {"ok": json.loads(text)}, text
         assert entry.to_bytes() == text.encode()
     assert accepted == 7
+
+
+# -- the page, as a person uses it --------------------------------------------------------------
+
+
+def verify_on_page(
+    page: Any, site: str, vkey: str, receipt: Path, file: Path | None
+) -> tuple[str, list[str]]:
+    page.goto(site + "/verify")
+    page.fill("#verify-key", vkey)
+    if file is not None:
+        page.set_input_files("#verify-file", str(file))
+    page.set_input_files("#verify-receipt", str(receipt))
+    page.click("#verify-button")
+    page.locator("#verify-result h2").wait_for()
+    assert_fits(page)  # hashes and keys wrap on a phone
+    heading = page.locator("#verify-result h2").text_content() or ""
+    return heading, page.locator("#verify-result p").all_text_contents()
+
+
+def test_the_verify_page_checks_a_bundle_and_names_what_is_wrong(
+    page: Any, site: str, live: Live, tmp_path: Path
+) -> None:
+    def write(name: str, data: bytes | dict[str, Any]) -> Path:
+        path = tmp_path / name
+        path.write_bytes(data if isinstance(data, bytes) else json.dumps(data).encode())
+        return path
+
+    a, recording = live.finished, live.recording
+    bundle = write(f"recording-{a['recording']}.bundle.json", a)
+    video = write("recording.webm", recording)
+    whole = entry_of(a["whole"]["receipt"])
+    assert whole["sha256"] == hashlib.sha256(recording).hexdigest()
+    whole_index = parse_receipt(a["whole"]["receipt"]).index
+
+    heading, lines = verify_on_page(page, site, live.vkey, bundle, video)
+    assert heading == "Verified", lines
+    assert lines[0].startswith(
+        f"Chunks 0 to 5 of recording {a['recording']} ({len(recording):,} bytes) verify: each "
+        "is in the log, chained to the one before"
+    )
+    assert lines[0].endswith(f"signed by the key {live.vkey}.")
+    assert lines[1:] == [
+        f"The whole recording (SHA-256 {whole['sha256']}) is entry {whole_index}, and is its "
+        "chunks end to end.",
+        "recording.webm is exactly these chunks end to end: the whole file matches.",
+    ]
+
+    heading, lines = verify_on_page(page, site, live.vkey, bundle, None)
+    assert heading == "Verified" and lines[-1] == (
+        "No recording was chosen, so none was compared with the chunks."
+    )
+
+    changed = bytearray(recording)
+    changed[len(live.chunks[0]) + 10] ^= 0x01  # in chunk 1
+    altered = write("altered.webm", bytes(changed))
+    assert verify_on_page(page, site, live.vkey, bundle, altered) == (
+        "Does not verify",
+        ["the file's bytes for chunk 1 are not the logged chunk's"],
+    )
+
+    gaps = {**a, "chunks": [c for c in a["chunks"] if c["seq"] not in (1, 3)]}
+    heading, lines = verify_on_page(page, site, live.vkey, write("gaps.bundle.json", gaps), video)
+    assert heading == "Incomplete"
+    assert lines[0] == "Not complete: chunks 1, 3 are missing from the bundle."
+    assert lines[1].startswith(f"Chunks 0, 2, 4 to 5 of recording {a['recording']}")
+    assert lines[-1] == "The file was not compared: chunks are missing."
+    assert page.locator("#verify-result").get_attribute("class") == "result result-bad"
+    assert serious_violations(page) == []
+
+    one_gap = {**a, "chunks": [c for c in a["chunks"] if c["seq"] != 4]}
+    heading, lines = verify_on_page(page, site, live.vkey, write("gap.bundle.json", one_gap), None)
+    assert (heading, lines[0]) == (
+        "Incomplete",
+        "Not complete: chunk 4 is missing from the bundle.",
+    )
+
+    foreign = copy.deepcopy(a)
+    foreign["chunks"][2] = live.other["chunks"][2]
+    index = parse_receipt(live.other["chunks"][2]["receipt"]).index
+    assert verify_on_page(page, site, live.vkey, write("foreign.bundle.json", foreign), video) == (
+        "Does not verify",
+        [f"chunk 2 (log entry {index}) is from another recording, {live.other['recording']}"],
+    )
+
+    cut = live.cut_short
+    four = write("cut.webm", b"".join(live.chunks[:4]))
+    heading, lines = verify_on_page(page, site, live.vkey, write("cut.bundle.json", cut), four)
+    assert heading == "Verified", lines
+    assert lines[0].startswith(f"Chunks 0 to 3 of recording {cut['recording']}")
+    assert lines[1:] == [
+        "No whole file: the recording was cut short, so only its chunks are logged.",
+        "cut.webm is exactly these chunks end to end.",
+    ]
+
+
+def test_the_verify_page_still_checks_single_receipts_of_both_kinds(
+    page: Any, site: str, live: Live, tmp_path: Path
+) -> None:
+    a, recording = live.finished, live.recording
+    (tmp_path / "recording.webm").write_bytes(recording)
+    (tmp_path / "recording.tlog-proof").write_text(a["whole"]["receipt"])
+    assert entry_of(a["whole"]["receipt"])["v"] == 1  # an evidence entry
+    heading, lines = verify_on_page(
+        page, site, live.vkey, tmp_path / "recording.tlog-proof", tmp_path / "recording.webm"
+    )
+    assert heading == "Verified", lines
+    assert lines[0].startswith(
+        f"recording.webm (SHA-256 {hashlib.sha256(recording).hexdigest()}) is entry "
+    )
+
+    (tmp_path / "chunk-3.webm").write_bytes(live.chunks[3])
+    (tmp_path / "chunk-3.tlog-proof").write_text(a["chunks"][3]["receipt"])
+    heading, lines = verify_on_page(
+        page, site, live.vkey, tmp_path / "chunk-3.tlog-proof", tmp_path / "chunk-3.webm"
+    )
+    assert heading == "Verified", lines
+    assert f"SHA-256 {hashlib.sha256(live.chunks[3]).hexdigest()}" in lines[0]
+    heading, lines = verify_on_page(
+        page, site, live.vkey, tmp_path / "chunk-3.tlog-proof", tmp_path / "recording.webm"
+    )
+    assert (heading, lines) == ("Does not verify", ["file does not match receipt: sha256 differs"])

@@ -40,12 +40,13 @@
   async function checkBundle(file, bundleText, key) {
     const b = await OW_BUNDLE.verifyBundle(bundleText, key, file, file ? track(file) : undefined);
     const names = (numbers) => `${numbers.length === 1 ? "chunk" : "chunks"} ${OW_BUNDLE.describeNumbers(numbers)}`;
+    const sentence = (text) => text.charAt(0).toUpperCase() + text.slice(1);
     const lines = [];
     if (b.missing.length) {
       lines.push(`Not complete: ${names(b.missing)} ${b.missing.length === 1 ? "is" : "are"} missing from the bundle.`);
     }
     lines.push(
-      `${names(b.chunks.map((c) => c.entry.seq))} of recording ${b.recording} ` +
+      `${sentence(names(b.chunks.map((c) => c.entry.seq)))} of recording ${b.recording} ` +
         `(${OW_BUNDLE.grouped(b.size)} bytes) verify: each is in the log, chained to the one ` +
         `before, in checkpoints up to size ${b.checkpointSize} signed by the key ${b.key}.`
     );
@@ -62,7 +63,7 @@
     } else if (!file) {
       lines.push("No recording was chosen, so none was compared with the chunks.");
     }
-    for (const note of b.notes) lines.push(note.charAt(0).toUpperCase() + note.slice(1) + ".");
+    for (const note of b.notes) lines.push(`${sentence(note)}.`);
     show(!b.missing.length, b.missing.length ? "Incomplete" : "Verified", ...lines);
   }
 
