@@ -44,7 +44,9 @@ def test_a_changed_byte_is_named_by_its_chunk(
         recording.write_bytes(bytes(data))
         start += len(chunk)
         for checked in (bundle, {**bundle, "whole": None}):  # ended, and cut short
-            with pytest.raises(FileMismatch, match=rf"^the file's bytes for chunk {seq} are not"):
+            with pytest.raises(
+                FileMismatch, match=rf"^file does not match: its bytes for chunk {seq} are not"
+            ):
                 verify_bundle(json.dumps(checked), key, recording)
     recording.write_bytes(b"".join(chunks))
     assert verify_bundle(json.dumps(bundle), key, recording).file_checked
@@ -78,4 +80,6 @@ def test_witness_verify_names_the_changed_chunk(
     )
     out = " ".join(result.stdout.split())
     assert result.returncode == 1, out
-    assert out == "NOT verified: the file's bytes for chunk 2 are not the logged chunk's"
+    assert (
+        out == "NOT verified: file does not match: its bytes for chunk 2 are not the logged chunk's"
+    )

@@ -160,10 +160,17 @@ def cases(live: Live) -> Iterator[tuple[str, dict[str, Any], bytes | None, Any]]
     changed = bytearray(recording)
     at = sum(len(c) for c in live.chunks[:2]) + len(live.chunks[2]) // 2
     changed[at] ^= 0x01
-    chunk2 = "the file's bytes for chunk 2 are not the logged chunk's"
+    chunk2 = "file does not match: its bytes for chunk 2 are not the logged chunk's"
     yield "one byte changed", a, bytes(changed), chunk2
     short = "the file is {:,} bytes, the logged chunks are {:,} bytes end to end"
-    yield "recording cut", a, recording[:-1], short.format(len(recording) - 1, len(recording))
+    yield "recording cut", a, recording[:-1], "file does not match the whole recording's receipt"
+    no_whole = {**a, "whole": None}
+    yield (
+        "recording cut, no whole",
+        no_whole,
+        recording[:-1],
+        short.format(len(recording) - 1, len(recording)),
+    )
 
     gap = {**a, "chunks": [c for c in a["chunks"] if c["seq"] != 3]}
     yield "chunk 3 removed", gap, recording, ("ok", [3])
@@ -286,7 +293,7 @@ def test_bundle_js_answers_as_python_verify_bundle_does(
                 assert sha256 == hashlib.sha256(live.chunks[seq]).hexdigest(), label
             assert python["file_checked"] == (file is not None and not expect[1]), label
         checked += 1
-    assert checked == 22
+    assert checked == 23
 
 
 def test_a_bundle_signed_by_another_key_is_refused_in_both(
@@ -459,7 +466,7 @@ def test_the_verify_page_checks_a_bundle_and_names_what_is_wrong(
     altered = write("altered.webm", bytes(changed))
     assert verify_on_page(page, site, live.vkey, bundle, altered) == (
         "Does not verify",
-        ["the file's bytes for chunk 1 are not the logged chunk's"],
+        ["file does not match: its bytes for chunk 1 are not the logged chunk's"],
     )
 
     gaps = {**a, "chunks": [c for c in a["chunks"] if c["seq"] not in (1, 3)]}

@@ -198,10 +198,11 @@ def verify_bundle(data: str | bytes, key: Verifier, file: Path | None = None) ->
         if missing:
             result.notes.append("the file was not compared: chunks are missing")
         else:
-            sha256 = _check_file(file, chunks)
-            if result.whole is not None and (
-                sha256 != result.whole.entry.sha256 or result.size != result.whole.entry.size
-            ):
+            lodged = result.whole
+            if lodged is not None and file.stat().st_size != lodged.entry.size:
+                raise FileMismatch("file does not match the whole recording's receipt")
+            sha256 = _check_file(file, chunks)  # names the chunk a changed byte is in
+            if lodged is not None and sha256 != lodged.entry.sha256:
                 raise FileMismatch("file does not match the whole recording's receipt")
             result.file_checked = True
     return result

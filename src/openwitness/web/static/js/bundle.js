@@ -127,7 +127,9 @@ const OW_BUNDLE = (() => {
         if (onProgress) onProgress(at);
       }
       if (part.digest("hex") !== chunk.entry.sha256) {
-        throw new VerifyError(`the file's bytes for chunk ${chunk.entry.seq} are not the logged chunk's`);
+        throw new VerifyError(
+          `file does not match: its bytes for chunk ${chunk.entry.seq} are not the logged chunk's`
+        );
       }
     }
     return whole.digest("hex");
@@ -167,8 +169,12 @@ const OW_BUNDLE = (() => {
       if (missing.length) {
         result.notes.push("the file was not compared: chunks are missing");
       } else {
-        const sha = await checkFile(file, chunks, onProgress);
-        if (result.whole !== null && (sha !== result.whole.entry.sha256 || size !== result.whole.entry.size)) {
+        const whole = result.whole;
+        if (whole !== null && file.size !== whole.entry.size) {
+          throw new VerifyError("file does not match the whole recording's receipt");
+        }
+        const sha = await checkFile(file, chunks, onProgress); // names the chunk a changed byte is in
+        if (whole !== null && sha !== whole.entry.sha256) {
           throw new VerifyError("file does not match the whole recording's receipt");
         }
         result.fileChecked = true;
