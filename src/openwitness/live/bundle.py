@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openwitness.ledger.entry import EvidenceEntry, LiveChunkEntry
+from openwitness.ledger.entry import MAX_SEQ, EvidenceEntry, LiveChunkEntry
 from openwitness.ledger.note import Verifier
 from openwitness.ledger.verify import (
     FileMismatch,
     MalformedReceipt,
     VerificationError,
     VerifiedReceipt,
-    file_sha256,
     load_receipt,
     verify_receipt,
 )
@@ -101,8 +100,12 @@ def parse_bundle(data: str | bytes) -> dict[str, Any]:
     ):
         raise MalformedBundle("the bundle's whole file has no receipt")
     recorded = bundle.get("recorded_chunks")
-    if recorded is not None and (not isinstance(recorded, int) or isinstance(recorded, bool)):
-        raise MalformedBundle("recorded_chunks must be a whole number")
+    if recorded is not None and (
+        not isinstance(recorded, int)
+        or isinstance(recorded, bool)
+        or not 0 <= recorded <= MAX_SEQ + 1
+    ):  # bounded: every number below it is looked for
+        raise MalformedBundle(f"recorded_chunks must be a whole number from 0 to {MAX_SEQ + 1}")
     return bundle
 
 
@@ -141,14 +144,17 @@ def _verify_chunks(bundle: dict[str, Any], key: Verifier) -> tuple[list[Verified
     return chunks, size
 
 
-def _check_file(file: Path, chunks: list[VerifiedChunk]) -> None:
-    """The recording must be exactly the chunks end to end: each slice hashes to its chunk."""
+def _check_file(file: Path, chunks: list[VerifiedChunk]) -> str:
+    """The recording must be exactly the chunks end to end: each slice hashes to its chunk (so
+    a changed byte is named by its chunk). Returns the whole file's SHA-256, read in the same
+    pass."""
     expected = sum(chunk.entry.size for chunk in chunks)
     actual = file.stat().st_size
     if actual != expected:
         raise FileMismatch(
             f"the file is {actual:,} bytes, the logged chunks are {expected:,} bytes end to end"
         )
+    whole = hashlib.sha256()
     with file.open("rb") as handle:
         for chunk in chunks:
             digest = hashlib.sha256()
@@ -158,12 +164,14 @@ def _check_file(file: Path, chunks: list[VerifiedChunk]) -> None:
                 if not data:
                     break
                 digest.update(data)
+                whole.update(data)
                 left -= len(data)
             if digest.hexdigest() != chunk.entry.sha256:
                 raise FileMismatch(
                     f"file does not match: its bytes for chunk {chunk.entry.seq} are not the "
                     "logged chunk's"
                 )
+    return whole.hexdigest()
 
 
 def verify_bundle(data: str | bytes, key: Verifier, file: Path | None = None) -> VerifiedBundle:
@@ -190,10 +198,11 @@ def verify_bundle(data: str | bytes, key: Verifier, file: Path | None = None) ->
         if missing:
             result.notes.append("the file was not compared: chunks are missing")
         else:
-            if result.whole is not None:
-                sha256, size = file_sha256(file)
-                if sha256 != result.whole.entry.sha256 or size != result.whole.entry.size:
-                    raise FileMismatch("file does not match the whole recording's receipt")
-            _check_file(file, chunks)
+            lodged = result.whole
+            if lodged is not None and file.stat().st_size != lodged.entry.size:
+                raise FileMismatch("file does not match the whole recording's receipt")
+            sha256 = _check_file(file, chunks)  # names the chunk a changed byte is in
+            if lodged is not None and sha256 != lodged.entry.sha256:
+                raise FileMismatch("file does not match the whole recording's receipt")
             result.file_checked = True
     return result

@@ -1,4 +1,5 @@
-// The Verify page: hash the chosen file in the browser and check its receipt (tlog.js).
+// The Verify page: hash the chosen file in the browser and check its receipt (tlog.js), or, for
+// a live recording, its receipt bundle (bundle.js): every chunk, the chain and the whole file.
 "use strict";
 
 (() => {
@@ -6,14 +7,64 @@
   const result = document.getElementById("verify-result");
   const progress = document.getElementById("verify-progress");
 
-  function show(ok, heading, detail) {
+  function show(ok, heading, ...lines) {
     result.className = ok ? "result result-ok" : "result result-bad";
     result.replaceChildren();
     const h = document.createElement("h2");
     h.textContent = heading;
-    const p = document.createElement("p");
-    p.textContent = detail;
-    result.append(h, p);
+    result.append(h);
+    for (const line of lines) {
+      const p = document.createElement("p");
+      p.textContent = line;
+      result.append(p);
+    }
+  }
+
+  function track(file) {
+    return (done) => { progress.value = done / (file.size || 1); };
+  }
+
+  async function checkReceipt(file, receiptText, key) {
+    TLOG.parseReceipt(receiptText); // a malformed receipt is reported before hashing
+    const sha = await OW_HASH.sha256File(file, track(file));
+    const verified = await TLOG.verifyReceipt(receiptText, key, sha, file.size);
+    show(
+      true,
+      "Verified",
+      `${file.name} (SHA-256 ${sha}) is entry ${verified.index} of the log ` +
+        `${verified.checkpoint.origin}, received ${verified.entry.received_at}, in the ` +
+        `checkpoint of size ${verified.checkpoint.size} signed by the key ${verified.key}.`
+    );
+  }
+
+  async function checkBundle(file, bundleText, key) {
+    const b = await OW_BUNDLE.verifyBundle(bundleText, key, file, file ? track(file) : undefined);
+    const names = (numbers) => `${numbers.length === 1 ? "chunk" : "chunks"} ${OW_BUNDLE.describeNumbers(numbers)}`;
+    const sentence = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+    const lines = [];
+    if (b.missing.length) {
+      lines.push(`Not complete: ${names(b.missing)} ${b.missing.length === 1 ? "is" : "are"} missing from the bundle.`);
+    }
+    lines.push(
+      `${sentence(names(b.chunks.map((c) => c.entry.seq)))} of recording ${b.recording} ` +
+        `(${OW_BUNDLE.grouped(b.size)} bytes) verify: each is in the log, chained to the one ` +
+        `before, in checkpoints up to size ${b.checkpointSize} signed by the key ${b.key}.`
+    );
+    if (b.whole) {
+      lines.push(
+        `The whole recording (SHA-256 ${b.whole.entry.sha256}) is entry ${b.whole.index}` +
+          (b.missing.length ? "." : ", and is its chunks end to end.")
+      );
+    } else {
+      lines.push("No whole file: the recording was cut short, so only its chunks are logged.");
+    }
+    if (b.fileChecked) {
+      lines.push(`${file.name} is exactly these chunks end to end` + (b.whole ? ": the whole file matches." : "."));
+    } else if (!file) {
+      lines.push("No recording was chosen, so none was compared with the chunks.");
+    }
+    for (const note of b.notes) lines.push(`${sentence(note)}.`);
+    show(!b.missing.length, b.missing.length ? "Incomplete" : "Verified", ...lines);
   }
 
   form.addEventListener("submit", async (event) => {
@@ -21,24 +72,24 @@
     const file = document.getElementById("verify-file").files[0];
     const receiptFile = document.getElementById("verify-receipt").files[0];
     const key = document.getElementById("verify-key").value;
-    if (!file || !receiptFile) {
-      show(false, "Choose both files", "Pick the file and its .tlog-proof receipt.");
+    if (!receiptFile) {
+      show(false, "Choose the receipt", "Pick the .tlog-proof receipt, or a live recording's .bundle.json.");
       return;
     }
     progress.hidden = false;
     progress.value = 0;
     try {
+      if (receiptFile.size > OW_BUNDLE.MAX_BUNDLE_BYTES) {
+        throw new TLOG.VerifyError("the receipt is larger than any receipt or bundle can be");
+      }
       const receiptText = await receiptFile.text();
-      TLOG.parseReceipt(receiptText); // a malformed receipt is reported before hashing
-      const sha = await OW_HASH.sha256File(file, (done) => { progress.value = done / (file.size || 1); });
-      const verified = await TLOG.verifyReceipt(receiptText, key, sha, file.size);
-      show(
-        true,
-        "Verified",
-        `${file.name} (SHA-256 ${sha}) is entry ${verified.index} of the log ` +
-          `${verified.checkpoint.origin}, received ${verified.entry.received_at}, in the ` +
-          `checkpoint of size ${verified.checkpoint.size} signed by the key ${verified.key}.`
-      );
+      if (OW_BUNDLE.looksLikeBundle(receiptText)) {
+        await checkBundle(file, receiptText, key);
+      } else if (!file) {
+        show(false, "Choose both files", "Pick the file and its .tlog-proof receipt.");
+      } else {
+        await checkReceipt(file, receiptText, key);
+      }
     } catch (error) {
       const reason = error instanceof TLOG.VerifyError ? error.message : `could not check: ${error}`;
       show(false, "Does not verify", reason);
