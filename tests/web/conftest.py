@@ -22,6 +22,7 @@ from tests.api.test_api_server import free_port, serving
 CHROMIUM = Path("/usr/bin/chromium")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ORIGIN = "web.test/log"
+FAKE_MEDIA = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
 
 
 def _unavailable(reason: str) -> None:
@@ -31,7 +32,9 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium_driver() -> Iterator[Any]:
+    """One Playwright driver for every browser the tests launch (a second one in the same
+    thread is refused)."""
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is not installed")
     try:
@@ -39,9 +42,25 @@ def browser() -> Iterator[Any]:
     except ImportError:
         _unavailable("the playwright package is not installed")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_driver: Any) -> Iterator[Any]:
+    chromium = chromium_driver.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def media_browser(chromium_driver: Any) -> Iterator[Any]:
+    """Chromium with its fake camera and microphone (a test pattern and a tone), which pages
+    may use without a prompt: what the /live recorder records in tests."""
+    chromium = chromium_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=list(FAKE_MEDIA)
+    )
+    yield chromium
+    chromium.close()
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from openwitness.web import errors, security
 from openwitness.web.routes import (
     casework,
     guidance,
+    live,
     live_follow,
     public,
     stats,
@@ -29,6 +30,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(stats.router)
     app.include_router(stats_complaints.router)
     app.include_router(casework.router)
+    app.include_router(live.router)
     app.include_router(live_follow.router)
     app.include_router(uploads_router(services.uploads))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

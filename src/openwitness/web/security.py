@@ -30,6 +30,9 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
 }
+#: only the live recording page may ask for the camera and microphone (for this origin alone)
+RECORDING_PAGES = frozenset({"/live"})
+RECORDING_PERMISSIONS = "camera=(self), microphone=(self), geolocation=(self)"
 
 
 def install(app: FastAPI) -> None:
@@ -43,5 +46,7 @@ def install(app: FastAPI) -> None:
         # and what bench/web.py reads as a page's server time.
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         response.headers.update(HEADERS)
+        if request.url.path in RECORDING_PAGES:
+            response.headers["Permissions-Policy"] = RECORDING_PERMISSIONS
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
