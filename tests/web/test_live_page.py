@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -22,7 +23,7 @@ import pytest
 
 from openwitness.core.config import Settings
 from tests.api.test_api_server import WITNESS
-from tests.web.conftest import served
+from tests.web.conftest import assert_fits, served
 
 TIMESLICE_MS = 1000  # the page's default is 3 s; 1 s keeps these tests short
 IDLE_SECONDS = 3  # the server shows a recording cut short after this long without a chunk
@@ -35,11 +36,15 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
     """A site that can send mail (so the trusted-contact field shows; none is named here) and
     calls a recording cut short after IDLE_SECONDS. `served` copies this environment."""
     home = tmp_path_factory.mktemp("live")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OPENWITNESS_LIVE_IDLE_SECONDS", str(IDLE_SECONDS))
-        patch.setenv("OPENWITNESS_SMTP_URL", "smtp://127.0.0.1:9")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("OPENWITNESS_LIVE_IDLE_SECONDS", str(IDLE_SECONDS))
+    patch.setenv("OPENWITNESS_SMTP_URL", "smtp://127.0.0.1:9")
+    try:
         with served(home) as base:
+            patch.undo()  # the server has its environment; other servers get theirs
             yield base, home
+    finally:
+        patch.undo()
 
 
 def log_key(home: Path) -> str:
@@ -96,7 +101,8 @@ def kept_on_phone(page: Any) -> list[dict[str, Any]]:
                 const open = indexedDB.open("ow-live");
                 open.onerror = () => reject(open.error);
                 open.onsuccess = () => {
-                  const all = open.result.transaction("recordings").objectStore("recordings").getAll();
+                  const store = open.result.transaction("recordings").objectStore("recordings");
+                  const all = store.getAll();
                   all.onsuccess = () => resolve(all.result.map((r) => ({
                     id: r.id, token: r.token, made: r.made, logged: r.logged.length,
                     finished: Boolean(r.finished)})));
@@ -130,7 +136,7 @@ def entry_of(receipt: str) -> dict[str, Any]:
 def chain_of(bundle: dict[str, Any]) -> list[dict[str, Any]]:
     entries = sorted((entry_of(c["receipt"]) for c in bundle["chunks"]), key=lambda e: e["seq"])
     assert [e["seq"] for e in entries] == list(range(len(entries)))
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after["prev_sha256"] == before["sha256"]
     return entries
 
@@ -160,12 +166,14 @@ def test_a_recording_cut_off_from_the_network_loses_nothing_and_verifies(
         context.set_offline(True)
         wait_until(page, f"{STATUS}.state === 'offline' && Number({STATUS}.queued) >= 3")
         cut = counts(page)
-        assert "No connection" in (page.locator("#live-counts").text_content() or "")
+        assert "no connection" in (page.locator("#live-waiting").text_content() or "")
+        assert_fits(page)
         context.set_offline(False)
         wait_until(page, f"Number({STATUS}.loggedChunks) >= {cut['loggedChunks'] + cut['queued']}")
         page.click("#live-stop")
         page.locator("#live-check h3").wait_for(timeout=60_000)
         assert page.locator("#live-check h3").text_content() == "Checked in this browser"
+        assert_fits(page)
 
         with page.expect_download() as saved:
             page.click("#live-bundle")
@@ -178,7 +186,9 @@ def test_a_recording_cut_off_from_the_network_loses_nothing_and_verifies(
 
         # It plays in the page: the element has decoded data and its clock runs.
         wait_until(page, "document.getElementById('live-media').readyState >= 2")
-        page.evaluate("() => { const m = document.getElementById('live-media'); m.muted = true; m.play(); }")
+        page.evaluate(
+            "() => { const m = document.getElementById('live-media'); m.muted = true; m.play(); }"
+        )
         wait_until(page, "document.getElementById('live-media').currentTime > 0.5")
         assert not any(kept["token"] in url for url in asked)  # the key never in an address
 
@@ -206,3 +216,182 @@ def test_a_recording_cut_off_from_the_network_loses_nothing_and_verifies(
         if "not a c2sp.org/tlog-proof" in said:  # says "...tlog-proof@v1 receipt" today
             pytest.skip("the /verify page does not read bundles yet (another branch adds it)")
         assert page.locator("#verify-result h2").text_content() == "Verified"
+
+
+def server_status(base: str, kept: dict[str, Any]) -> dict[str, Any]:
+    answer = httpx.get(
+        f"{base}/api/v1/live/{kept['id']}", headers={"X-Recording-Token": kept["token"]}
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_a_page_killed_mid_recording_leaves_verifiable_chunks_and_a_recording_cut_short(
+    media_browser: Any, live_site: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, home = live_site
+    with phone(media_browser) as (context, page, _asked):
+        start_recording(page, base)
+        wait_until(page, f"Number({STATUS}.loggedChunks) >= 3")
+        [kept] = kept_on_phone(page)  # what someone holding the phone would find
+        logged = counts(page)["loggedChunks"]
+        context.close()  # the page is gone at once: no Stop, no goodbye
+
+    token = {"X-Recording-Token": kept["token"]}
+    deadline = time.monotonic() + 30
+    while (status := server_status(base, kept))["state"] != "cut_short":
+        assert status["state"] == "recording", status
+        assert time.monotonic() < deadline, f"not shown as cut short: {status}"
+        time.sleep(0.5)
+    assert status["chunks"] >= logged
+
+    bundle_path = tmp_path / "cut.bundle.json"
+    answer = httpx.get(f"{base}/api/v1/live/{kept['id']}/bundle", headers=token)
+    bundle_path.write_bytes(answer.content)
+    bundle = json.loads(answer.content)
+    assert bundle["state"] == "cut_short" and bundle["whole"] is None
+    entries = chain_of(bundle)
+    assert len(entries) == status["chunks"]
+    assert all(e["recording"] == kept["id"] for e in entries)
+    media = tmp_path / "cut.webm"
+    media.write_bytes(httpx.get(f"{base}/api/v1/live/{kept['id']}/media", headers=token).content)
+    assert media.stat().st_size == sum(e["size"] for e in entries)
+    out = witness_verify(bundle_path, log_key(home), media)
+    assert f"chunks 0 to {len(entries) - 1} of recording {kept['id']}" in out
+    assert "is exactly these chunks end to end" in out
+    assert demuxed(media).get("video", 0) > 0  # what arrived before the cut plays
+
+
+def test_a_reload_mid_recording_sends_the_queue_kept_on_the_phone_and_ends_it(
+    media_browser: Any, live_site: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, home = live_site
+    with phone(media_browser) as (_context, page, _asked):
+        start_recording(page, base)
+        wait_until(page, f"Number({STATUS}.loggedChunks) >= 1")
+        page.route(CHUNKS, lambda route: route.abort("internetdisconnected"))
+        wait_until(page, f"Number({STATUS}.queued) >= 3")
+        [kept] = kept_on_phone(page)
+        on_server = server_status(base, kept)["chunks"]
+        assert on_server < kept["made"]  # some chunks exist only on the phone
+        page.unroute(CHUNKS)
+        page.reload()
+
+        # The queue is found and sent; the earlier recording is offered to be ended.
+        page.locator("#live-leftover").wait_for()
+        box = "document.getElementById('live-leftover-status').dataset"
+        wait_until(page, f"{box}.queued === '0' && {box}.loggedChunks === {box}.made")
+        [after] = kept_on_phone(page)
+        assert after["made"] >= kept["made"]
+        assert server_status(base, kept)["chunks"] == after["made"]
+        page.click("#live-leftover-end")
+        page.locator("#live-check h3").wait_for(timeout=60_000)
+        assert page.locator("#live-check h3").text_content() == "Checked in this browser"
+        assert page.locator("#live-leftover").is_hidden()
+        assert [r["finished"] for r in kept_on_phone(page)] == [True]
+
+        with page.expect_download() as saved:
+            page.click("#live-bundle")
+        bundle_path = tmp_path / "reloaded.bundle.json"
+        saved.value.save_as(bundle_path)
+        wait_until(page, "true")
+        assert kept_on_phone(page) == []  # the bundle is in hand: the phone forgets the token
+        bundle = json.loads(bundle_path.read_text())
+        assert bundle["recorded_chunks"] == len(chain_of(bundle)) == after["made"]
+        whole = entry_of(bundle["whole"]["receipt"])
+
+        # Attached to a report: the form comes with the recording, and the report takes it.
+        page.click("#live-attach")
+        page.wait_for_url(base + "/report")
+        row = page.locator(f"#lodged-files li[data-sha256='{whole['sha256']}']")
+        assert row.count() == 1
+        page.fill("#occurred_at", "2026-11-30T18:30")
+        page.fill("#place", "Brixton Road")
+        page.select_option("#force", "metropolitan")
+        page.select_option("#encounter_type", "stop-and-search")
+        page.fill("#narrative", "Filmed live; the phone was taken afterwards.")
+        page.click("#send-report")
+        page.wait_for_url(base + "/report/receipt")
+        item = page.locator(f".lodged-item[data-sha256='{whole['sha256']}']")
+        assert item.count() == 1
+        assert "Matches the SHA-256 your browser computed" in (
+            item.locator(".browser-match").text_content() or ""
+        )
+    witness_verify(bundle_path, log_key(home))
+
+
+def test_the_live_page_without_javascript_points_to_the_report_page(
+    browser: Any, live_site: tuple[str, Path], site: str
+) -> None:
+    base, _home = live_site
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(base + "/live")
+        needs = page.locator("#live-needs")
+        assert needs.is_visible()
+        assert "needs JavaScript" in (needs.text_content() or "")
+        assert needs.locator("a[href='/report']").count() == 1
+        assert page.locator("#live-setup").is_hidden()
+        page.goto(site + "/live")  # a site that cannot send mail asks for no contact
+        assert page.locator("#live-contact").count() == 0
+    finally:
+        context.close()
+
+
+def test_only_the_live_page_may_use_the_camera_and_microphone(
+    live_site: tuple[str, Path],
+) -> None:
+    base, _home = live_site
+    live = httpx.get(base + "/live")
+    assert live.status_code == 200
+    assert "camera=(self)" in live.headers["permissions-policy"]
+    assert "microphone=(self)" in live.headers["permissions-policy"]
+    assert 'id="live-contact"' in live.text  # this site can send mail
+    assert "unsafe-inline" not in live.headers["content-security-policy"]
+    for other in ("/", "/report", "/verify"):
+        policy = httpx.get(base + other).headers["permissions-policy"]
+        assert "camera=()" in policy and "microphone=()" in policy, other
+
+
+@pytest.mark.parametrize(
+    ("tamper", "said"),
+    [
+        ("another chunk's receipt", "does not name this part's own SHA-256"),
+        ("a forged signature", "does not verify"),
+    ],
+)
+def test_a_receipt_that_does_not_prove_the_chunk_is_refused_and_the_chunk_kept(
+    media_browser: Any, live_site: tuple[str, Path], tamper: str, said: str
+) -> None:
+    base, _home = live_site
+    first: list[str] = []
+
+    def lie(route: Any) -> None:
+        """The server's answer, with a receipt for chunk 2 that proves something else."""
+        answer = route.fetch()
+        body = answer.json()
+        if body.get("seq") == 0:
+            first.append(body["receipt"])
+        if body.get("seq") == 2:
+            if tamper == "another chunk's receipt":
+                body["receipt"] = first[0]
+            else:
+                signed = body["receipt"].rstrip("\n").rsplit(" ", 1)
+                forged = base64.b64decode(signed[1])
+                forged = forged[:10] + bytes([forged[10] ^ 1]) + forged[11:]
+                body["receipt"] = f"{signed[0]} {base64.b64encode(forged).decode()}\n"
+        route.fulfill(response=answer, json=body)
+
+    with phone(media_browser) as (_context, page, _asked):
+        page.route(CHUNKS, lie)
+        start_recording(page, base)
+        wait_until(page, f"{STATUS}.state === 'problem'")
+        page.click("#live-stop")
+        assert said in (page.locator("#live-problem").text_content() or "")
+        wait_until(page, f"Number({STATUS}.made) > 3")
+        seen = counts(page)
+        assert seen["loggedChunks"] == 2  # chunks 0 and 1; chunk 2 is not counted as safe
+        assert seen["queued"] == seen["made"] - 2  # and nothing after it was sent or dropped
+        assert [r["logged"] for r in kept_on_phone(page)] == [2]
+        assert page.locator("#live-done").is_hidden()

@@ -13,8 +13,8 @@ from tests.support import MEDIA, require_shared
 from tests.web.conftest import assert_fits, serious_violations
 
 PUBLIC_PAGES = [
-    "/", "/report", "/verify", "/log", "/rights", "/complain", "/complain/letter", "/report/letter",
-    "/follow-up", "/sign-in", "/stats/complaints",
+    "/", "/report", "/live", "/verify", "/log", "/rights", "/complain", "/complain/letter",
+    "/report/letter", "/follow-up", "/sign-in", "/stats/complaints",
 ]  # fmt: skip
 PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
 

@@ -42,34 +42,41 @@
     return `${Math.floor(total / 60)} min ${seconds} s`;
   }
 
-  function summary(session) {
+  // What to say about a session: [the clock, what is safely logged, what waits].
+  function lines(session, main) {
     const rec = session.rec;
-    const safe = `${duration(rec.loggedMs)} safely logged`;
-    const waiting = session.waitingMs;
-    const left = session.queued > 0
-      ? `${duration(waiting)} waiting to be sent (${session.queued} part${session.queued === 1 ? "" : "s"}, kept on this phone)`
-      : "nothing waiting to be sent";
-    if (session.offline) return `No connection. ${safe}; ${left}: they are sent as soon as the connection returns.`;
-    return `${safe}; ${left}.`;
+    const clock = main && recorder && recorder.state === "recording"
+      ? `Recording: ${duration(performance.now() - startedAt)}.`
+      : session.finishing ? "Stopped: ending the recording\u2026" : "";
+    const safe = `${duration(rec.loggedMs)} safely logged.`;
+    const parts = `${session.queued} part${session.queued === 1 ? "" : "s"}`;
+    let waiting = "Nothing waiting to be sent.";
+    if (session.queued > 0 && session.offline) {
+      waiting = `${duration(session.waitingMs)} waiting to be sent (${parts}): no connection; ` +
+        "kept on this phone and sent when it returns.";
+    } else if (session.queued > 0) {
+      waiting = `${duration(session.waitingMs)} waiting to be sent (${parts}, kept on this phone).`;
+    }
+    return [clock, safe, waiting];
   }
 
-  function show(session, box, text) {
+  function show(session, box) {
     box.dataset.state = session.problem ? "problem" : session.rec.finished ? "finished"
       : session.offline ? "offline" : session.finishing ? "finishing" : "recording";
     box.dataset.loggedChunks = String(session.rec.logged.length);
     box.dataset.made = String(session.rec.made);
     box.dataset.queued = String(session.queued);
     box.dataset.loggedMs = String(session.rec.loggedMs);
-    text.textContent = text === $("live-counts") && recorder && recorder.state === "recording"
-      ? `Recording: ${duration(performance.now() - startedAt)}. ${summary(session)}`
-      : session.finishing ? `Stopped. ${summary(session)} Ending the recording\u2026`
-        : summary(session);
   }
 
   // The recording being made now: its counts, and a few words for screen readers when
   // something changes (not every second).
   function onCurrent(session, event) {
-    show(session, statusBox, $("live-counts"));
+    show(session, statusBox);
+    const [clock, safe, waiting] = lines(session, true);
+    $("live-clock").textContent = clock;
+    $("live-logged").textContent = safe;
+    $("live-waiting").textContent = waiting;
     $("live-problem").textContent = session.problem;
     if (event === "offline") announce("No connection. Keep recording: the parts are kept on this phone and sent when the connection returns.");
     if (event === "online") announce("Connected again: sending the parts that were kept.");
@@ -83,13 +90,13 @@
 
   function onLeftover(session, event) {
     const text = $("live-leftover-status");
-    const started = new Date(session.rec.startedAt).toLocaleString();
-    show(session, text, text);
+    show(session, text);
+    const started = `Started ${new Date(session.rec.startedAt).toLocaleString()}.`;
     if (!session.problem && !session.finishing && session.queued === 0 && !session.draining) {
-      text.textContent = `Started ${started}. Everything this phone kept of it is now logged ` +
+      text.textContent = `${started} Everything this phone kept of it is now logged ` +
         `(${duration(session.rec.loggedMs)}). End it to get its receipts.`;
     } else {
-      text.textContent = `Started ${started}. ${text.textContent} ${session.problem}`.trim();
+      text.textContent = [started, ...lines(session, false), session.problem].join(" ").trim();
     }
     if (event === "finished") announce("The earlier recording has ended: its receipts are ready.");
   }
@@ -145,6 +152,17 @@
     return answer;
   }
 
+  function makeRecorder(audioOnly, mimeType) {
+    const options = audioOnly ? { audioBitsPerSecond: 96000 }
+      : { videoBitsPerSecond: 2000000, audioBitsPerSecond: 96000 };
+    if (mimeType) options.mimeType = mimeType;
+    try {
+      return new MediaRecorder(stream, options);
+    } catch {
+      return new MediaRecorder(stream); // the browser's own choice of format and bitrate
+    }
+  }
+
   async function start(event) {
     event.preventDefault();
     startButton.disabled = true;
@@ -165,16 +183,25 @@
       made: 0, lastSha: null, madeMs: 0, logged: [], loggedMs: 0, stopped: false,
       recordedChunks: null, finished: null,
     };
-    await STORE.save(rec);
+    try {
+      await STORE.save(rec);
+    } catch {
+      stream.getTracks().forEach((track) => track.stop());
+      problem("This browser will not keep anything on the phone (a private window?), so a " +
+        "cut connection would lose the recording. Use a normal window, or film with the " +
+        "camera app and upload the recording on the report page afterwards.");
+      startButton.disabled = false;
+      return;
+    }
     current = new OW_LIVE.Session(rec, KEY, onCurrent);
     lastMilestone = 0;
-    const options = audioOnly ? { audioBitsPerSecond: 96000 } : { videoBitsPerSecond: 2000000, audioBitsPerSecond: 96000 };
-    if (mimeType) options.mimeType = mimeType;
-    recorder = new MediaRecorder(stream, options);
+    recorder = makeRecorder(audioOnly, mimeType);
     const session = current;
     recorder.addEventListener("dataavailable", (e) => {
       if (e.data && e.data.size) session.add(e.data, Math.round(performance.now() - startedAt));
     });
+    // The camera taken by another app, or the browser stopping it: ended as if Stop was tapped.
+    recorder.addEventListener("stop", () => { if (!stopping) stop(); });
     startedAt = performance.now();
     recorder.start(Number(root.dataset.timesliceMs) || 3000);
     showRecording(audioOnly);
@@ -200,14 +227,20 @@
     if (navigator.wakeLock) {
       navigator.wakeLock.request("screen").then((lock) => { wakeLock = lock; }, () => {});
     }
-    stopButton.focus();
+    $("live-status").scrollIntoView({ block: "start" });
+    stopButton.focus({ preventScroll: true });
   }
 
+  let stopping = false;
   async function stop() {
+    if (stopping || !recorder) return;
+    stopping = true;
     stopButton.disabled = true;
-    const ended = new Promise((resolve) => recorder.addEventListener("stop", resolve, { once: true }));
-    recorder.stop();
-    await ended; // the last chunk has been handed over
+    if (recorder.state !== "inactive") {
+      const ended = new Promise((resolve) => recorder.addEventListener("stop", resolve, { once: true }));
+      recorder.stop();
+      await ended; // the last chunk has been handed over
+    }
     stream.getTracks().forEach((track) => track.stop());
     clearInterval(clock);
     recorder = null;
@@ -218,8 +251,10 @@
     announce("Stopped. Sending the last parts, then ending the recording.");
     const session = current;
     const finished = await session.finish();
+    stopping = false;
     if (finished) {
       statusBox.hidden = true;
+      announce("Your recording has ended and is safe: its receipts are ready.");
       OW_LIVE_DONE.show(session.rec);
     } else if (!session.problem) {
       problem("Nothing was recorded.");
