@@ -23,7 +23,7 @@ import pytest
 
 from openwitness.core.config import Settings
 from tests.api.test_api_server import WITNESS
-from tests.web.conftest import assert_fits, served
+from tests.web.conftest import assert_fits, serious_violations, served
 
 TIMESLICE_MS = 1000  # the page's default is 3 s; 1 s keeps these tests short
 IDLE_SECONDS = 3  # the server shows a recording cut short after this long without a chunk
@@ -168,12 +168,14 @@ def test_a_recording_cut_off_from_the_network_loses_nothing_and_verifies(
         cut = counts(page)
         assert "no connection" in (page.locator("#live-waiting").text_content() or "")
         assert_fits(page)
+        assert serious_violations(page) == []
         context.set_offline(False)
         wait_until(page, f"Number({STATUS}.loggedChunks) >= {cut['loggedChunks'] + cut['queued']}")
         page.click("#live-stop")
         page.locator("#live-check h3").wait_for(timeout=60_000)
         assert page.locator("#live-check h3").text_content() == "Checked in this browser"
         assert_fits(page)
+        assert serious_violations(page) == []
 
         with page.expect_download() as saved:
             page.click("#live-bundle")
@@ -395,3 +397,22 @@ def test_a_receipt_that_does_not_prove_the_chunk_is_refused_and_the_chunk_kept(
         assert seen["queued"] == seen["made"] - 2  # and nothing after it was sent or dropped
         assert [r["logged"] for r in kept_on_phone(page)] == [2]
         assert page.locator("#live-done").is_hidden()
+
+
+def test_the_person_is_told_when_their_trusted_contact_could_not_be_sent_the_link(
+    media_browser: Any, live_site: tuple[str, Path]
+) -> None:
+    base, _home = live_site  # its mail server (port 9) refuses every connection
+    with phone(media_browser) as (_context, page, asked):
+        page.goto(base + "/live")
+        page.evaluate(f"document.getElementById('live').dataset.timesliceMs = '{TIMESLICE_MS}'")
+        page.check("#live-audio")
+        page.fill("#live-contact", "friend@example.org")
+        page.click("#live-start")
+        page.locator("#live-clock", has_text="could not be sent").wait_for()
+        assert page.locator("#live-preview").is_hidden()  # sound only: no camera preview
+        page.click("#live-stop")
+        page.locator("#live-check h3").wait_for(timeout=60_000)
+        assert page.locator("#live-check h3").text_content() == "Checked in this browser"
+        assert page.locator("#live-media").evaluate("m => m.tagName") == "AUDIO"
+        assert not any("friend" in url for url in asked)

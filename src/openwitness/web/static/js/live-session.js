@@ -57,6 +57,7 @@ const OW_LIVE = (() => {
       this.kick = false;
       this.waiters = [];
       this.tries = 0;
+      this.server = null; // the recording's status in the server's last answer
       this.pending = Promise.resolve(); // chunks being hashed and stored, in order
     }
 
@@ -180,6 +181,7 @@ const OW_LIVE = (() => {
       }
       const code = response.status;
       if (response.ok) {
+        this.server = answer.status || this.server; // how far the server has it, and the contact
         await this.check(chunk, answer);
         await this.logged(chunk);
         this.tries = 0;

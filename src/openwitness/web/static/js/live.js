@@ -60,6 +60,13 @@
     return [clock, safe, waiting];
   }
 
+  const TOLD = {
+    sending: "Sending your trusted contact the link\u2026",
+    sent: "Your trusted contact has been sent the link.",
+    failed: "The e-mail to your trusted contact could not be sent.",
+  };
+  let told = "";
+
   function show(session, box) {
     box.dataset.state = session.problem ? "problem" : session.rec.finished ? "finished"
       : session.offline ? "offline" : session.finishing ? "finishing" : "recording";
@@ -74,7 +81,12 @@
   function onCurrent(session, event) {
     show(session, statusBox);
     const [clock, safe, waiting] = lines(session, true);
-    $("live-clock").textContent = clock;
+    const contact = (session.server && TOLD[session.server.contact]) || "";
+    $("live-clock").textContent = `${clock} ${contact}`.trim();
+    if (contact !== told && session.server && session.server.contact !== "sending") {
+      announce(contact);
+    }
+    told = contact;
     $("live-logged").textContent = safe;
     $("live-waiting").textContent = waiting;
     $("live-problem").textContent = session.problem;
