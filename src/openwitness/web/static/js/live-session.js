@@ -1,7 +1,8 @@
 // One live recording's way to the server: each chunk is hashed here, stored on this phone
 // (live-store.js) and only then sent, strictly in order; the server's answer is checked before
 // the chunk leaves the queue: its receipt must name this chunk's own SHA-256, number and the
-// previous chunk's SHA-256, and lead to a checkpoint signed by the site's log key (tlog.js).
+// previous chunk's SHA-256, and lead to a checkpoint signed by the site's log key
+// (TLOG.checkReceipt).
 // A lost connection is waited out (with backoff, and at once when the browser is online
 // again); nothing is dropped.
 "use strict";
@@ -25,21 +26,6 @@ const OW_LIVE = (() => {
 
   function detailOf(answer) {
     return answer && typeof answer.detail === "string" ? answer.detail : "";
-  }
-
-  // Inclusion and signature, as TLOG.verifyReceipt does, for any kind of entry (that one
-  // accepts only version 1 evidence entries, and a chunk's entry is version 2).
-  async function proveIncluded(receipt, keyText) {
-    const key = await logKey(keyText);
-    const checkpoint = await TLOG.openCheckpoint(receipt.checkpoint, key);
-    const leaf = new Uint8Array(receipt.entry.length + 1);
-    leaf.set(receipt.entry, 1);
-    const root = await TLOG.inclusionRoot(
-      receipt.index, checkpoint.size, await sha256(leaf), receipt.proof
-    );
-    if (root === null || TLOG.hex(root) !== TLOG.hex(checkpoint.root)) {
-      throw new TLOG.VerifyError("its inclusion proof does not lead to the signed checkpoint");
-    }
   }
 
   class Session {
@@ -235,24 +221,16 @@ const OW_LIVE = (() => {
       if (answer.seq !== chunk.seq || answer.sha256 !== chunk.sha || answer.size !== chunk.size) {
         refuse("is for other bytes than this phone recorded");
       }
-      let receipt;
       let entry;
-      try {
-        receipt = TLOG.parseReceipt(answer.receipt);
-        entry = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(receipt.entry));
-      } catch {
-        refuse("cannot be read");
-      }
-      const prev = chunk.seq === 0 ? null : chunk.prev;
-      if (entry.v !== 2 || entry.kind !== "live-chunk" || entry.recording !== this.id ||
-          entry.seq !== chunk.seq || entry.prev_sha256 !== prev || entry.sha256 !== chunk.sha ||
-          entry.size !== chunk.size) {
-        refuse("does not name this part's own SHA-256, number and previous part");
-      }
-      try {
-        await proveIncluded(receipt, this.keyText);
+      try { // the entry checked as entry.py reads it, then inclusion and signature
+        entry = (await TLOG.checkReceipt(answer.receipt, await logKey(this.keyText))).entry;
       } catch (error) {
         refuse(`does not verify (${error instanceof TLOG.VerifyError ? error.message : "no proof"})`);
+      }
+      const prev = chunk.seq === 0 ? null : chunk.prev;
+      if (entry.kind !== "live-chunk" || entry.recording !== this.id || entry.seq !== chunk.seq ||
+          entry.prev_sha256 !== prev || entry.sha256 !== chunk.sha || entry.size !== chunk.size) {
+        refuse("does not name this part's own SHA-256, number and previous part");
       }
     }
 
