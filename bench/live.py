@@ -1,0 +1,494 @@
+"""Live recordings: how soon a chunk's receipt comes back, with 20 phones streaming at once.
+
+The issue's target: a chunk is logged (receipt back) within 1 s of arriving on a loopback
+server, with 20 concurrent live recordings at 2 Mbit/s. A real ``witness serve`` (embedded
+SQLite) runs in a fresh OPENWITNESS_HOME (``witness init`` first), with the ``live`` and
+``uploads`` rates and the daily upload bytes raised so no budget refuses the benchmark's own
+requests. Each recording (its own keep-alive ``httpx.AsyncClient``, all in one event loop) starts
+with ``POST /api/v1/live`` and then sends a chunk every ``--period`` seconds, as MediaRecorder
+hands them over, of ``bitrate * period / 8`` bytes: chunk 0 is the first chunk of a real
+Chromium MediaRecorder WebM (``tests/live/fixtures``) followed by random bytes, later chunks are
+``os.urandom`` (redrawn in the unlikely case they look like a known file or text). Recordings
+start staggered across the first period. Latency is from starting to send the PUT to having
+the whole answer; the "server part" is from the last byte of the body handed to the socket (the
+httpcore trace event) to the answer; the app's own ``Server-Timing`` is shown too. Every answer
+must be 201 and its receipt's entry must name the recording, the seq, the previous chunk and
+the chunk's own SHA-256; each recording is then finished (timed) and its bundle checked with
+``verify_bundle`` against ``keys/log.vkey``, one of them with its whole file from ``/media``.
+
+Baselines, same run: the same-size files lodged as ordinary evidence (``POST /api/v1/evidence``:
+WebM header then random bytes) on the same schedule and concurrency; ``GET /checkpoint``
+(empty body) alone and during the live run (the loopback + HTTP floor); and a chunk-sized PUT to
+an unknown recording (the body is read, then 404: transfer without storing or logging).
+
+Run:  .venv/bin/python bench/live.py                 (20 recordings, 60 s, ~3 min in all)
+      .venv/bin/python bench/live.py --seconds 30    (shorter)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _common import (
+    REPO,
+    Row,
+    add_common_args,
+    machine_info,
+    ms,
+    print_footer,
+    print_header,
+    print_table,
+    temp_dir,
+)
+
+sys.path.insert(0, str(REPO / "src"))
+
+from openwitness.core.errors import OpenWitnessError
+from openwitness.ledger.entry import LiveChunkEntry, parse_entry
+from openwitness.ledger.note import parse_verifier_key
+from openwitness.ledger.receipt import parse_receipt
+from openwitness.live.bundle import verify_bundle
+from openwitness.live.service import check_continuation
+
+TARGET = 1.0
+FIXTURES = REPO / "tests" / "live" / "fixtures"
+START_TIMEOUT = 120.0
+#: budgets no benchmark request reaches (the defaults would refuse the 11th recording)
+BENCH_ENV = {
+    "OPENWITNESS_RATE_LIVE": "1000000 per 1 minute",
+    "OPENWITNESS_RATE_UPLOADS": "1000000 per 1 minute",
+    "OPENWITNESS_UPLOAD_BYTES_PER_DAY": str(10**15),
+}
+
+
+def webm_header() -> bytes:
+    """The first chunk Chromium's MediaRecorder produced: EBML header, Segment, Tracks, ..."""
+    sizes = json.loads((FIXTURES / "mediarecorder.chunks.json").read_text())
+    return (FIXTURES / "mediarecorder.webm").read_bytes()[: sizes[0]]
+
+
+def continuation(size: int) -> bytes:
+    """Random bytes, as compressed video looks; redrawn if they happen to look like a file."""
+    while True:
+        data = os.urandom(size)
+        try:
+            check_continuation(1, data[:4096])
+        except OpenWitnessError:
+            continue
+        return data
+
+
+def chunk_size(args: argparse.Namespace) -> int:
+    """A chunk's bytes at the bitrate: 2 Mbit/s x 3 s = 750,000."""
+    return int(args.bitrate * args.period / 8)
+
+
+def pct(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def spread(samples: list[float], tail: bool = True) -> str:
+    if not samples:
+        return "no samples"
+    text = f"p50 {ms(pct(samples, 50))}, p95 {ms(pct(samples, 95))}"
+    return text + (f", p99 {ms(pct(samples, 99))}, max {ms(max(samples))}" if tail else "")
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    if not samples:
+        return {"n": 0}
+    return {"n": len(samples), "p50": pct(samples, 50), "p95": pct(samples, 95),
+            "p99": pct(samples, 99), "max": max(samples), "min": min(samples)}  # fmt: skip
+
+
+# -- the server --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def witness(home: Path, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENWITNESS_")}
+    env.update(BENCH_ENV, OPENWITNESS_HOME=str(home), PYTHONPATH=str(REPO / "src"),
+               PYTHONUNBUFFERED="1")  # fmt: skip
+    out = log.open("ab") if log else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-c", "from openwitness.cli.main import app; app()", *args],
+        env=env, stdout=out, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    if witness(home, "init", "--origin", "bench.openwitness.local/log", log=log).wait() != 0:
+        raise SystemExit(f"witness init failed:\n{log.read_text()}")
+    proc = witness(home, "serve", "--port", str(port), log=log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"witness serve exited:\n{log.read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/checkpoint", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("witness serve did not answer in time")
+
+
+# -- one timed request -------------------------------------------------------------------
+
+
+@dataclass
+class Timed:
+    answer: httpx.Response
+    latency: float  # start of the send to the whole answer read
+    server: float  # last body byte handed to the socket to the whole answer read
+    app: float  # the app's Server-Timing (headers parsed to the answer's start)
+    started: float
+
+
+async def timed(client: httpx.AsyncClient, method: str, url: str, **kw: Any) -> Timed:
+    marks: dict[str, float] = {}
+
+    async def trace(name: str, info: dict[str, Any]) -> None:
+        if name.endswith("send_request_body.complete"):
+            marks["sent"] = time.perf_counter()
+
+    start = time.perf_counter()
+    answer = await client.request(method, url, extensions={"trace": trace}, **kw)
+    end = time.perf_counter()
+    found = re.search(r"app;dur=([0-9.]+)", answer.headers.get("server-timing", ""))
+    app = float(found.group(1)) / 1000 if found else float("nan")
+    return Timed(answer, end - start, end - marks.get("sent", start), app, start)
+
+
+# -- the live phase ----------------------------------------------------------------------
+
+
+@dataclass
+class Recording:
+    id: str = ""
+    token: str = ""
+    sha256: list[str] = field(default_factory=list)
+    whole: Any = field(default_factory=hashlib.sha256)
+    size: int = 0
+    bundle: dict[str, Any] | None = None
+
+
+@dataclass
+class Phase:
+    latency: list[float] = field(default_factory=list)
+    server: list[float] = field(default_factory=list)
+    app: list[float] = field(default_factory=list)
+    late: list[float] = field(default_factory=list)  # how long after its due time a send began
+    finish: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)  # GET /checkpoint meanwhile
+    errors: list[str] = field(default_factory=list)
+    bytes: int = 0
+    wall: float = 0.0
+
+    def add(self, t: Timed, due: float) -> None:
+        self.latency.append(t.latency)
+        self.server.append(t.server)
+        self.app.append(t.app)
+        self.late.append(max(0.0, t.started - due))
+
+
+def chunk_headers(rec: Recording, seq: int, digest: str, end_ms: int) -> dict[str, str]:
+    headers = {"X-Recording-Token": rec.token, "X-Content-SHA256": digest,
+               "X-Chunk-End-Ms": str(end_ms)}  # fmt: skip
+    if seq:
+        headers["X-Prev-SHA256"] = rec.sha256[seq - 1]
+    return headers
+
+
+def check_chunk(rec: Recording, seq: int, digest: str, size: int, answer: httpx.Response) -> str:
+    """What is wrong with a chunk's answer ('' if nothing): 201, and a receipt whose entry
+    names this recording, this seq, the previous chunk and this chunk's own bytes."""
+    if answer.status_code != 201:
+        return f"chunk {seq} of {rec.id[:8]}: HTTP {answer.status_code} {answer.text[:200]}"
+    body = answer.json()
+    entry = parse_entry(parse_receipt(body["receipt"]).entry)
+    want = (rec.id, seq, rec.sha256[seq - 1] if seq else None, digest, size)
+    if not isinstance(entry, LiveChunkEntry) or body["seq"] != seq or body["sha256"] != digest:
+        return f"chunk {seq} of {rec.id[:8]}: the answer is not for this chunk"
+    got = (entry.recording, entry.seq, entry.prev_sha256, entry.sha256, entry.size)
+    return "" if got == want else f"chunk {seq} of {rec.id[:8]}: receipt names {got}"
+
+
+async def record(base: str, i: int, n: int, args: argparse.Namespace, header: bytes,
+                 t0: float, phase: Phase) -> Recording:  # fmt: skip
+    size = chunk_size(args)
+    chunks = int(args.seconds // args.period)
+    rec = Recording()
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        started = await client.post("/api/v1/live", json={"audio_only": False})
+        if started.status_code != 201:
+            phase.errors.append(f"start: HTTP {started.status_code} {started.text[:200]}")
+            return rec
+        rec.id, rec.token = started.json()["recording"], started.json()["token"]
+        begin = t0 + i * args.period / n
+        for seq in range(chunks):
+            data = header + continuation(size - len(header)) if seq == 0 else continuation(size)
+            digest = hashlib.sha256(data).hexdigest()
+            due = begin + (seq + 1) * args.period  # MediaRecorder hands a chunk over at its end
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            headers = chunk_headers(rec, seq, digest, int((seq + 1) * args.period * 1000))
+            t = await timed(client, "PUT", f"/api/v1/live/{rec.id}/chunks/{seq}",
+                            content=data, headers=headers)  # fmt: skip
+            problem = check_chunk(rec, seq, digest, size, t.answer)
+            if problem:
+                phase.errors.append(problem)
+                return rec
+            phase.add(t, due)
+            phase.bytes += size
+            rec.sha256.append(digest)
+            rec.whole.update(data)
+            rec.size += size
+        t = await timed(client, "POST", f"/api/v1/live/{rec.id}/finish",
+                        json={"recorded_chunks": chunks},
+                        headers={"X-Recording-Token": rec.token})  # fmt: skip
+        phase.finish.append(t.latency)
+        if t.answer.status_code != 200:
+            phase.errors.append(f"finish {rec.id[:8]}: HTTP {t.answer.status_code}")
+            return rec
+        done = t.answer.json()
+        if (done["whole"]["sha256"], done["whole"]["size"]) != (rec.whole.hexdigest(), rec.size):
+            phase.errors.append(f"finish {rec.id[:8]}: the whole file is not the chunks sent")
+        rec.bundle = done["bundle"]
+    return rec
+
+
+async def probe_floor(base: str, phase: Phase, stop: asyncio.Event) -> None:
+    """GET /checkpoint twice a second while the recordings run: the floor under load."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        while not stop.is_set():
+            t = await timed(client, "GET", "/checkpoint")
+            phase.floor.append(t.latency)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+
+
+async def paced(base: str, args: argparse.Namespace, worker: Any) -> tuple[Phase, list[Any]]:
+    """Run ``worker`` for each of the n recordings (or uploaders) at once, with the floor probe;
+    each worker starts its schedule at ``t0`` plus its share of the first period."""
+    phase, stop = Phase(), asyncio.Event()
+    t0 = time.perf_counter()
+    floor = asyncio.create_task(probe_floor(base, phase, stop))
+    n, header = args.recordings, webm_header()
+    done = await asyncio.gather(*(worker(base, i, n, args, header, t0, phase) for i in range(n)))
+    phase.wall = time.perf_counter() - t0
+    stop.set()
+    await floor
+    return phase, list(done)
+
+
+# -- baselines ---------------------------------------------------------------------------
+
+
+async def lodge(base: str, i: int, n: int, args: argparse.Namespace, header: bytes,
+                t0: float, phase: Phase) -> None:  # fmt: skip
+    """The same bytes as ordinary evidence, on the same schedule as a recording's chunks."""
+    size = chunk_size(args)
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        begin = t0 + i * args.period / n
+        for k in range(int(args.baseline_seconds // args.period)):
+            data = header + continuation(size - len(header))
+            digest = hashlib.sha256(data).hexdigest()
+            due = begin + (k + 1) * args.period
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            t = await timed(client, "POST", "/api/v1/evidence", content=data)
+            if t.answer.status_code != 201:
+                phase.errors.append(f"evidence: HTTP {t.answer.status_code} {t.answer.text[:200]}")
+                return
+            entry = parse_entry(parse_receipt(t.answer.json()["receipt"]).entry)
+            if t.answer.json()["evidence"]["sha256"] != digest or entry.sha256 != digest:
+                phase.errors.append("evidence: the receipt is not for the bytes sent")
+                return
+            phase.add(t, due)
+            phase.bytes += size
+
+
+async def idle_floor(base: str, args: argparse.Namespace) -> dict[str, list[float]]:
+    """One client, one request at a time: GET /checkpoint, and a chunk-sized PUT that the
+    server reads whole and then refuses (404: no such recording), storing and logging nothing."""
+    size = chunk_size(args)
+    out: dict[str, list[float]] = {"checkpoint": [], "put404": []}
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        for i in range(args.floor_requests + 1):
+            t = await timed(client, "GET", "/checkpoint")
+            if i:  # the first is a warm-up
+                out["checkpoint"].append(t.latency)
+        for i in range(max(5, args.floor_requests // 5) + 1):
+            data = continuation(size)
+            headers = {"X-Recording-Token": "owl_x", "X-Chunk-End-Ms": "3000",
+                       "X-Content-SHA256": hashlib.sha256(data).hexdigest()}  # fmt: skip
+            url = f"/api/v1/live/{secrets.token_hex(16)}/chunks/1"
+            t = await timed(client, "PUT", url, content=data, headers=headers)
+            if t.answer.status_code != 404:
+                raise SystemExit(f"the transfer floor expected 404, got {t.answer.status_code}")
+            if i:
+                out["put404"].append(t.latency)
+    return out
+
+
+# -- checks and the table ----------------------------------------------------------------
+
+
+def verify_all(home: Path, base: str, recs: list[Recording], chunks: int) -> tuple[list[str], int]:
+    """Every finished recording's bundle verifies offline and names the chunks sent, in order;
+    the first one's whole file (from /media) matches, chunk by chunk."""
+    key = parse_verifier_key((home / "keys" / "log.vkey").read_text())
+    problems: list[str] = []
+    verified = 0
+    for n, rec in enumerate(recs):
+        if rec.bundle is None:
+            problems.append(f"{rec.id[:8] or '?'}: no bundle")
+            continue
+        media = None
+        if n == 0:
+            answer = httpx.get(f"{base}/api/v1/live/{rec.id}/media", timeout=120,
+                               headers={"X-Recording-Token": rec.token})  # fmt: skip
+            media = Path(tempfile.mkstemp(dir=home, suffix=".webm")[1])
+            media.write_bytes(answer.content)
+        try:
+            checked = verify_bundle(json.dumps(rec.bundle), key, media)
+        except OpenWitnessError as exc:
+            problems.append(f"{rec.id[:8]}: bundle does not verify: {exc}")
+            continue
+        verified += 1
+        sent = [c.entry.sha256 for c in checked.chunks]
+        if not checked.complete or sent != rec.sha256 or len(sent) != chunks:
+            problems.append(f"{rec.id[:8]}: bundle is not the {chunks} chunks sent")
+        if checked.whole is None or checked.whole.entry.sha256 != rec.whole.hexdigest():
+            problems.append(f"{rec.id[:8]}: bundle's whole file is not the chunks sent")
+        if media is not None and not checked.file_checked:
+            problems.append(f"{rec.id[:8]}: the whole file was not checked")
+    return problems, verified
+
+
+def rows_for(args: argparse.Namespace, live: Phase, evidence: Phase,
+             floors: dict[str, list[float]], verified: int) -> list[Row]:  # fmt: skip
+    size = chunk_size(args)
+    within = sum(x <= TARGET for x in live.latency) / max(1, len(live.latency))
+    ev_within = sum(x <= TARGET for x in evidence.latency) / max(1, len(evidence.latency))
+    shape = (f"{args.recordings} recordings x {args.bitrate / 1e6:g} Mbit/s "
+             f"({size:,} B every {args.period:g} s)")  # fmt: skip
+    late = sum(x > 0.05 for x in live.late)
+    floor = (f"GET /checkpoint alone {spread(floors['checkpoint'], False)}; during the run "
+             f"{spread(live.floor)}; {size:,}-B PUT read then 404 "
+             f"{spread(floors['put404'], False)}")  # fmt: skip
+    return [
+        Row(f"live chunk PUT to receipt, {shape}", spread(live.latency), floor,
+            f"every chunk < {TARGET:g} s", bool(live.latency) and max(live.latency) < TARGET),
+        Row("chunks within 1 s", f"{within:.1%} of {len(live.latency):,}",
+            f"evidence, same bytes and schedule: {ev_within:.1%} of {len(evidence.latency):,}",
+            "100%", within == 1.0),
+        Row("live chunk PUT, server part (body sent to answer)", spread(live.server),
+            f"app Server-Timing (incl. reading the body) {spread(live.app, False)}", "-", None),
+        Row(f"evidence POST of the same bytes, same schedule ({args.baseline_seconds:g} s)",
+            spread(evidence.latency),
+            f"server part {spread(evidence.server, False)}; GET /checkpoint during it "
+            f"{spread(evidence.floor, False)}", "-", None),
+        Row(f"finish (POST /finish: {int(args.seconds // args.period)} chunks, "
+            f"{size * int(args.seconds // args.period) / 1e6:.1f} MB lodged whole)",
+            spread(live.finish), f"{verified} bundles verified offline", "-", None),
+        Row("sends that began > 50 ms after their chunk was due", f"{late} of {len(live.late)}",
+            f"live phase {live.wall:.1f} s, {live.bytes / live.wall * 8 / 1e6:.1f} Mbit/s "
+            "received in all", "-", None),
+    ]  # fmt: skip
+
+
+async def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
+    print("-- loopback floor (one client, one request at a time)", flush=True)
+    floors = await idle_floor(base, args)
+    print(f"-- live: {args.recordings} recordings, {args.seconds:g} s", flush=True)
+    live, recs = await paced(base, args, record)
+    print(f"   {len(live.latency):,} chunks logged, {len(live.errors)} problems", flush=True)
+    print(f"-- evidence: {args.recordings} uploaders, {args.baseline_seconds:g} s", flush=True)
+    evidence, _ = await paced(base, args, lodge)
+    print(f"   {len(evidence.latency):,} files lodged, {len(evidence.errors)} problems")
+    again = await idle_floor(base, args)
+    floors = {k: v + again[k] for k, v in floors.items()}
+    return {"live": live, "recs": recs, "evidence": evidence, "floors": floors}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--recordings", type=int, default=20, help="concurrent recordings (20)")
+    parser.add_argument("--bitrate", type=int, default=2_000_000, help="bits/s (2,000,000)")
+    parser.add_argument("--period", type=float, default=3.0, help="seconds per chunk (3)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="each recording's length")
+    parser.add_argument("--baseline-seconds", type=float, default=None,
+                        help="the evidence baseline's length (default: --seconds)")  # fmt: skip
+    parser.add_argument("--floor-requests", type=int, default=50, help="GET /checkpoint (50)")
+    add_common_args(parser)
+    args = parser.parse_args()
+    if args.baseline_seconds is None:
+        args.baseline_seconds = args.seconds
+    if args.seconds < args.period:
+        raise SystemExit("--seconds must be at least one --period")
+    print_header("live: chunk receipts with concurrent recordings", args.wait_idle)
+    print("   rates raised for the benchmark: "
+          + ", ".join(f"{k}={v!r}" for k, v in BENCH_ENV.items()))  # fmt: skip
+    with temp_dir(args.tmp, "owbench-live-") as tmp:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = start_server(tmp / "home", port, tmp / "serve.log")
+        try:
+            got = asyncio.run(run(base, args))
+            live, recs, evidence, floors = got["live"], got["recs"], got["evidence"], got["floors"]
+            problems = live.errors + evidence.errors
+            found, verified = verify_all(tmp / "home", base, recs, int(args.seconds // args.period))
+            problems += found
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    rows = rows_for(args, live, evidence, floors, verified)
+    print_table(rows)
+    print_footer()
+    for problem in problems[:20]:
+        print(f"   PROBLEM: {problem}")
+    if args.json:
+        payload = {
+            "bench": "live", "machine": machine_info(), "env": BENCH_ENV,
+            "options": {k: v for k, v in vars(args).items() if k != "json"},
+            "rows": [r.__dict__ | {"met_text": r.met_text} for r in rows],
+            "live": {k: summary(getattr(live, k)) for k in ("latency", "server", "app", "late",
+                                                            "finish", "floor")},
+            "evidence": {k: summary(getattr(evidence, k)) for k in ("latency", "server", "floor")},
+            "floor": {k: summary(v) for k, v in floors.items()},
+            "chunks_logged": len(live.latency), "within_target": sum(
+                x <= TARGET for x in live.latency), "problems": problems,
+        }  # fmt: skip
+        text = json.dumps(payload, indent=2)
+        print(text) if args.json == "-" else Path(args.json).write_text(text)
+    if problems:
+        raise SystemExit(f"{len(problems)} problem(s): the benchmark did not run cleanly")
+
+
+if __name__ == "__main__":
+    main()
