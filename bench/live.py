@@ -1,27 +1,22 @@
 """Live recordings: how soon a chunk's receipt comes back, with 20 phones streaming at once.
 
-The issue's target: a chunk is logged (receipt back) within 1 s of arriving on a loopback
+Target (issue 12): a chunk is logged (receipt back) within 1 s of arriving on a loopback
 server, with 20 concurrent live recordings at 2 Mbit/s. A real ``witness serve`` (embedded
-SQLite) runs in a fresh OPENWITNESS_HOME (``witness init`` first), with the ``live`` and
-``uploads`` rates and the daily upload bytes raised so no budget refuses the benchmark's own
-requests. Each recording (its own keep-alive ``httpx.AsyncClient``, all in one event loop) starts
-with ``POST /api/v1/live`` and then sends a chunk every ``--period`` seconds, as MediaRecorder
-hands them over, of ``bitrate * period / 8`` bytes: chunk 0 is the first chunk of a real
-Chromium MediaRecorder WebM (``tests/live/fixtures``) followed by random bytes, later chunks are
-``os.urandom`` (redrawn in the unlikely case they look like a known file or text). Recordings
-start staggered across the first period. Latency is from starting to send the PUT to having
-the whole answer; the "server part" is from the last byte of the body handed to the socket (the
-httpcore trace event) to the answer; the app's own ``Server-Timing`` is shown too. Every answer
-must be 201 and its receipt's entry must name the recording, the seq, the previous chunk and
-the chunk's own SHA-256; each recording is then finished (timed) and its bundle checked with
-``verify_bundle`` against ``keys/log.vkey``, one of them with its whole file from ``/media``.
+SQLite) runs in a fresh OPENWITNESS_HOME after ``witness init``, with the ``live`` and
+``uploads`` rates and the daily upload bytes raised (``BENCH_ENV``). Each recording, with its
+own keep-alive ``httpx.AsyncClient``, starts with ``POST /api/v1/live`` and then PUTs a chunk
+every ``--period`` s of ``bitrate * period / 8`` bytes: chunk 0 is a real MediaRecorder WebM's
+first chunk (``tests/live/fixtures``) then random bytes, later chunks ``os.urandom``. Starts are
+staggered across the first period. Latency runs from starting to send to the whole answer; the
+"server part" from the body's last byte handed to the socket (httpcore trace) to the answer.
+Every answer must be 201 with a receipt whose entry names the recording, seq, previous chunk
+and the chunk's own SHA-256; each recording is then finished (timed) and its bundle checked
+with ``verify_bundle`` against ``keys/log.vkey`` (one with its whole file from ``/media``).
+Baselines, same run: the same-size files as ordinary evidence (``POST /api/v1/evidence``) on
+the same schedule; ``GET /checkpoint`` alone and during each phase; a chunk-sized PUT that is
+read whole, then refused 404 (transfer without storing or logging).
 
-Baselines, same run: the same-size files lodged as ordinary evidence (``POST /api/v1/evidence``:
-WebM header then random bytes) on the same schedule and concurrency; ``GET /checkpoint``
-(empty body) alone and during the live run (the loopback + HTTP floor); and a chunk-sized PUT to
-an unknown recording (the body is read, then 404: transfer without storing or logging).
-
-Run:  .venv/bin/python bench/live.py                 (20 recordings, 60 s, ~3 min in all)
+Run:  .venv/bin/python bench/live.py                 (20 recordings, 60 s; ~2.5 min in all)
       .venv/bin/python bench/live.py --seconds 30    (shorter)
 """
 
@@ -62,6 +57,7 @@ from openwitness.core.errors import OpenWitnessError
 from openwitness.ledger.entry import LiveChunkEntry, parse_entry
 from openwitness.ledger.note import parse_verifier_key
 from openwitness.ledger.receipt import parse_receipt
+from openwitness.ledger.verify import VerificationError
 from openwitness.live.bundle import verify_bundle
 from openwitness.live.service import check_continuation
 
@@ -114,7 +110,7 @@ def summary(samples: list[float]) -> dict[str, float]:
     if not samples:
         return {"n": 0}
     return {"n": len(samples), "p50": pct(samples, 50), "p95": pct(samples, 95),
-            "p99": pct(samples, 99), "max": max(samples), "min": min(samples)}  # fmt: skip
+            "p99": pct(samples, 99), "max": max(samples)}  # fmt: skip
 
 
 # -- the server --------------------------------------------------------------------------
@@ -154,6 +150,17 @@ def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("witness serve did not answer in time")
+
+
+def cpu_seconds(server_pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far: the whole machine's (busy), the server's, this client's."""
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields) - fields[3] - fields[4]
+    stat = Path(f"/proc/{server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    server = int(stat[11]) + int(stat[12])
+    mine = os.times()
+    return busy / tick, server / tick, mine.user + mine.system
 
 
 # -- one timed request -------------------------------------------------------------------
@@ -207,6 +214,15 @@ class Phase:
     errors: list[str] = field(default_factory=list)
     bytes: int = 0
     wall: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds: machine, server, client
+
+    def cpu_text(self) -> str:
+        machine, server, client = (self.cpu.get(k, 0.0) for k in ("machine", "server", "client"))
+        others = max(0.0, machine - server - client)
+        return (
+            f"CPU over the {self.wall:.0f} s: server {server:.1f} s, client {client:.1f} s, "
+            f"other processes {others:.1f} s (of {self.wall * (os.cpu_count() or 1):.0f} s)"
+        )
 
     def add(self, t: Timed, due: float) -> None:
         self.latency.append(t.latency)
@@ -215,21 +231,16 @@ class Phase:
         self.late.append(max(0.0, t.started - due))
 
 
-def chunk_headers(rec: Recording, seq: int, digest: str, end_ms: int) -> dict[str, str]:
-    headers = {"X-Recording-Token": rec.token, "X-Content-SHA256": digest,
-               "X-Chunk-End-Ms": str(end_ms)}  # fmt: skip
-    if seq:
-        headers["X-Prev-SHA256"] = rec.sha256[seq - 1]
-    return headers
-
-
 def check_chunk(rec: Recording, seq: int, digest: str, size: int, answer: httpx.Response) -> str:
     """What is wrong with a chunk's answer ('' if nothing): 201, and a receipt whose entry
     names this recording, this seq, the previous chunk and this chunk's own bytes."""
     if answer.status_code != 201:
         return f"chunk {seq} of {rec.id[:8]}: HTTP {answer.status_code} {answer.text[:200]}"
-    body = answer.json()
-    entry = parse_entry(parse_receipt(body["receipt"]).entry)
+    try:
+        body = answer.json()
+        entry = parse_entry(parse_receipt(body["receipt"]).entry)
+    except (ValueError, KeyError) as exc:
+        return f"chunk {seq} of {rec.id[:8]}: unreadable answer: {exc}"
     want = (rec.id, seq, rec.sha256[seq - 1] if seq else None, digest, size)
     if not isinstance(entry, LiveChunkEntry) or body["seq"] != seq or body["sha256"] != digest:
         return f"chunk {seq} of {rec.id[:8]}: the answer is not for this chunk"
@@ -254,7 +265,10 @@ async def record(base: str, i: int, n: int, args: argparse.Namespace, header: by
             digest = hashlib.sha256(data).hexdigest()
             due = begin + (seq + 1) * args.period  # MediaRecorder hands a chunk over at its end
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            headers = chunk_headers(rec, seq, digest, int((seq + 1) * args.period * 1000))
+            headers = {"X-Recording-Token": rec.token, "X-Content-SHA256": digest,
+                       "X-Chunk-End-Ms": str(int((seq + 1) * args.period * 1000))}  # fmt: skip
+            if seq:
+                headers["X-Prev-SHA256"] = rec.sha256[seq - 1]
             t = await timed(client, "PUT", f"/api/v1/live/{rec.id}/chunks/{seq}",
                             content=data, headers=headers)  # fmt: skip
             problem = check_chunk(rec, seq, digest, size, t.answer)
@@ -294,11 +308,14 @@ async def paced(base: str, args: argparse.Namespace, worker: Any) -> tuple[Phase
     """Run ``worker`` for each of the n recordings (or uploaders) at once, with the floor probe;
     each worker starts its schedule at ``t0`` plus its share of the first period."""
     phase, stop = Phase(), asyncio.Event()
+    cpu0 = cpu_seconds(args.server_pid)
     t0 = time.perf_counter()
     floor = asyncio.create_task(probe_floor(base, phase, stop))
     n, header = args.recordings, webm_header()
     done = await asyncio.gather(*(worker(base, i, n, args, header, t0, phase) for i in range(n)))
     phase.wall = time.perf_counter() - t0
+    used = zip(cpu0, cpu_seconds(args.server_pid), strict=True)
+    phase.cpu = dict(zip(("machine", "server", "client"), (b - a for a, b in used), strict=True))
     stop.set()
     await floor
     return phase, list(done)
@@ -374,7 +391,7 @@ def verify_all(home: Path, base: str, recs: list[Recording], chunks: int) -> tup
             media.write_bytes(answer.content)
         try:
             checked = verify_bundle(json.dumps(rec.bundle), key, media)
-        except OpenWitnessError as exc:
+        except (VerificationError, ValueError) as exc:
             problems.append(f"{rec.id[:8]}: bundle does not verify: {exc}")
             continue
         verified += 1
@@ -417,6 +434,8 @@ def rows_for(args: argparse.Namespace, live: Phase, evidence: Phase,
         Row("sends that began > 50 ms after their chunk was due", f"{late} of {len(live.late)}",
             f"live phase {live.wall:.1f} s, {live.bytes / live.wall * 8 / 1e6:.1f} Mbit/s "
             "received in all", "-", None),
+        Row("CPU during the live phase", live.cpu_text(), f"evidence phase: {evidence.cpu_text()}",
+            "-", None),
     ]  # fmt: skip
 
 
@@ -432,6 +451,25 @@ async def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
     again = await idle_floor(base, args)
     floors = {k: v + again[k] for k, v in floors.items()}
     return {"live": live, "recs": recs, "evidence": evidence, "floors": floors}
+
+
+def machine_output(
+    args: argparse.Namespace, rows: list[Row], got: dict[str, Any], problems: list[str]
+) -> dict[str, Any]:
+    live, evidence = got["live"], got["evidence"]
+    return {
+        "bench": "live", "machine": machine_info(), "env": BENCH_ENV,
+        "options": {k: v for k, v in vars(args).items() if k != "json"},
+        "rows": [r.__dict__ | {"met_text": r.met_text} for r in rows],
+        "live": {k: summary(getattr(live, k))
+                 for k in ("latency", "server", "app", "late", "finish", "floor")},
+        "evidence": {k: summary(getattr(evidence, k)) for k in ("latency", "server", "floor")},
+        "floor": {k: summary(v) for k, v in got["floors"].items()},
+        "cpu_seconds": {"live": live.cpu, "evidence": evidence.cpu},
+        "chunks_logged": len(live.latency),
+        "within_target": sum(x <= TARGET for x in live.latency),
+        "problems": problems,
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -458,6 +496,7 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         proc = start_server(tmp / "home", port, tmp / "serve.log")
+        args.server_pid = proc.pid
         try:
             got = asyncio.run(run(base, args))
             live, recs, evidence, floors = got["live"], got["recs"], got["evidence"], got["floors"]
@@ -473,18 +512,7 @@ def main() -> None:
     for problem in problems[:20]:
         print(f"   PROBLEM: {problem}")
     if args.json:
-        payload = {
-            "bench": "live", "machine": machine_info(), "env": BENCH_ENV,
-            "options": {k: v for k, v in vars(args).items() if k != "json"},
-            "rows": [r.__dict__ | {"met_text": r.met_text} for r in rows],
-            "live": {k: summary(getattr(live, k)) for k in ("latency", "server", "app", "late",
-                                                            "finish", "floor")},
-            "evidence": {k: summary(getattr(evidence, k)) for k in ("latency", "server", "floor")},
-            "floor": {k: summary(v) for k, v in floors.items()},
-            "chunks_logged": len(live.latency), "within_target": sum(
-                x <= TARGET for x in live.latency), "problems": problems,
-        }  # fmt: skip
-        text = json.dumps(payload, indent=2)
+        text = json.dumps(machine_output(args, rows, got, problems), indent=2)
         print(text) if args.json == "-" else Path(args.json).write_text(text)
     if problems:
         raise SystemExit(f"{len(problems)} problem(s): the benchmark did not run cleanly")
