@@ -209,8 +209,13 @@ class Phase:
     server: list[float] = field(default_factory=list)
     app: list[float] = field(default_factory=list)
     late: list[float] = field(default_factory=list)  # how long after its due time a send began
+    start: list[float] = field(default_factory=list)  # POST /api/v1/live
     finish: list[float] = field(default_factory=list)
+    finish_at: list[float] = field(default_factory=list)  # when each finish began
     floor: list[float] = field(default_factory=list)  # GET /checkpoint meanwhile
+    floor_at: list[float] = field(default_factory=list)  # when each began, from the start
+    sent_at: list[float] = field(default_factory=list)  # when each timed request began
+    t0: float = 0.0
     errors: list[str] = field(default_factory=list)
     bytes: int = 0
     wall: float = 0.0
@@ -225,6 +230,7 @@ class Phase:
         )
 
     def add(self, t: Timed, due: float) -> None:
+        self.sent_at.append(t.started - self.t0)
         self.latency.append(t.latency)
         self.server.append(t.server)
         self.app.append(t.app)
@@ -248,18 +254,20 @@ def check_chunk(rec: Recording, seq: int, digest: str, size: int, answer: httpx.
     return "" if got == want else f"chunk {seq} of {rec.id[:8]}: receipt names {got}"
 
 
-async def record(base: str, i: int, n: int, args: argparse.Namespace, header: bytes,
+async def record(client: httpx.AsyncClient, i: int, n: int, args: argparse.Namespace, header: bytes,
                  t0: float, phase: Phase) -> Recording:  # fmt: skip
     size = chunk_size(args)
     chunks = int(args.seconds // args.period)
     rec = Recording()
-    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-        started = await client.post("/api/v1/live", json={"audio_only": False})
-        if started.status_code != 201:
-            phase.errors.append(f"start: HTTP {started.status_code} {started.text[:200]}")
+    async with client:
+        begin = t0 + i * args.period / n  # the person taps "start"
+        await asyncio.sleep(max(0.0, begin - time.perf_counter()))
+        t = await timed(client, "POST", "/api/v1/live", json={"audio_only": False})
+        phase.start.append(t.latency)
+        if t.answer.status_code != 201:
+            phase.errors.append(f"start: HTTP {t.answer.status_code} {t.answer.text[:200]}")
             return rec
-        rec.id, rec.token = started.json()["recording"], started.json()["token"]
-        begin = t0 + i * args.period / n
+        rec.id, rec.token = t.answer.json()["recording"], t.answer.json()["token"]
         for seq in range(chunks):
             data = header + continuation(size - len(header)) if seq == 0 else continuation(size)
             digest = hashlib.sha256(data).hexdigest()
@@ -284,6 +292,7 @@ async def record(base: str, i: int, n: int, args: argparse.Namespace, header: by
                         json={"recorded_chunks": chunks},
                         headers={"X-Recording-Token": rec.token})  # fmt: skip
         phase.finish.append(t.latency)
+        phase.finish_at.append(t.started - t0)
         if t.answer.status_code != 200:
             phase.errors.append(f"finish {rec.id[:8]}: HTTP {t.answer.status_code}")
             return rec
@@ -294,12 +303,15 @@ async def record(base: str, i: int, n: int, args: argparse.Namespace, header: by
     return rec
 
 
-async def probe_floor(base: str, phase: Phase, stop: asyncio.Event) -> None:
+async def probe_floor(
+    client: httpx.AsyncClient, phase: Phase, stop: asyncio.Event, t0: float
+) -> None:
     """GET /checkpoint twice a second while the recordings run: the floor under load."""
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+    async with client:
         while not stop.is_set():
             t = await timed(client, "GET", "/checkpoint")
             phase.floor.append(t.latency)
+            phase.floor_at.append(t.started - t0)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.5)
 
@@ -308,11 +320,15 @@ async def paced(base: str, args: argparse.Namespace, worker: Any) -> tuple[Phase
     """Run ``worker`` for each of the n recordings (or uploaders) at once, with the floor probe;
     each worker starts its schedule at ``t0`` plus its share of the first period."""
     phase, stop = Phase(), asyncio.Event()
-    cpu0 = cpu_seconds(args.server_pid)
-    t0 = time.perf_counter()
-    floor = asyncio.create_task(probe_floor(base, phase, stop))
     n, header = args.recordings, webm_header()
-    done = await asyncio.gather(*(worker(base, i, n, args, header, t0, phase) for i in range(n)))
+    # made beforehand: each client builds an SSL context, ~15 ms of this loop's time
+    clients = [httpx.AsyncClient(base_url=base, timeout=120) for _ in range(n + 1)]
+    cpu0 = cpu_seconds(args.server_pid)
+    t0 = phase.t0 = time.perf_counter()
+    floor = asyncio.create_task(probe_floor(clients[n], phase, stop, t0))
+    done = await asyncio.gather(
+        *(worker(clients[i], i, n, args, header, t0, phase) for i in range(n))
+    )
     phase.wall = time.perf_counter() - t0
     used = zip(cpu0, cpu_seconds(args.server_pid), strict=True)
     phase.cpu = dict(zip(("machine", "server", "client"), (b - a for a, b in used), strict=True))
@@ -324,11 +340,11 @@ async def paced(base: str, args: argparse.Namespace, worker: Any) -> tuple[Phase
 # -- baselines ---------------------------------------------------------------------------
 
 
-async def lodge(base: str, i: int, n: int, args: argparse.Namespace, header: bytes,
+async def lodge(client: httpx.AsyncClient, i: int, n: int, args: argparse.Namespace, header: bytes,
                 t0: float, phase: Phase) -> None:  # fmt: skip
     """The same bytes as ordinary evidence, on the same schedule as a recording's chunks."""
     size = chunk_size(args)
-    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+    async with client:
         begin = t0 + i * args.period / n
         for k in range(int(args.baseline_seconds // args.period)):
             data = header + continuation(size - len(header))
@@ -405,6 +421,12 @@ def verify_all(home: Path, base: str, recs: list[Recording], chunks: int) -> tup
     return problems, verified
 
 
+def slowest(phase: Phase) -> str:
+    at = phase.floor_at[phase.floor.index(max(phase.floor))] if phase.floor else 0.0
+    first = f"; first finish at {min(phase.finish_at):.1f} s" if phase.finish_at else ""
+    return f"{at:.1f} s of {phase.wall:.1f} s{first}"
+
+
 def rows_for(args: argparse.Namespace, live: Phase, evidence: Phase,
              floors: dict[str, list[float]], verified: int) -> list[Row]:  # fmt: skip
     size = chunk_size(args)
@@ -414,7 +436,7 @@ def rows_for(args: argparse.Namespace, live: Phase, evidence: Phase,
              f"({size:,} B every {args.period:g} s)")  # fmt: skip
     late = sum(x > 0.05 for x in live.late)
     floor = (f"GET /checkpoint alone {spread(floors['checkpoint'], False)}; during the run "
-             f"{spread(live.floor)}; {size:,}-B PUT read then 404 "
+             f"{spread(live.floor)} (max at {slowest(live)}); {size:,}-B PUT read then 404 "
              f"{spread(floors['put404'], False)}")  # fmt: skip
     return [
         Row(f"live chunk PUT to receipt, {shape}", spread(live.latency), floor,
@@ -430,7 +452,8 @@ def rows_for(args: argparse.Namespace, live: Phase, evidence: Phase,
             f"{spread(evidence.floor, False)}", "-", None),
         Row(f"finish (POST /finish: {int(args.seconds // args.period)} chunks, "
             f"{size * int(args.seconds // args.period) / 1e6:.1f} MB lodged whole)",
-            spread(live.finish), f"{verified} bundles verified offline", "-", None),
+            spread(live.finish), f"{verified} bundles verified offline; start (POST /live) "
+            f"{spread(live.start, False)}", "-", None),
         Row("sends that began > 50 ms after their chunk was due", f"{late} of {len(live.late)}",
             f"live phase {live.wall:.1f} s, {live.bytes / live.wall * 8 / 1e6:.1f} Mbit/s "
             "received in all", "-", None),
@@ -462,12 +485,13 @@ def machine_output(
         "options": {k: v for k, v in vars(args).items() if k != "json"},
         "rows": [r.__dict__ | {"met_text": r.met_text} for r in rows],
         "live": {k: summary(getattr(live, k))
-                 for k in ("latency", "server", "app", "late", "finish", "floor")},
+                 for k in ("latency", "server", "app", "late", "start", "finish", "floor")},
         "evidence": {k: summary(getattr(evidence, k)) for k in ("latency", "server", "floor")},
         "floor": {k: summary(v) for k, v in got["floors"].items()},
         "cpu_seconds": {"live": live.cpu, "evidence": evidence.cpu},
         "chunks_logged": len(live.latency),
         "within_target": sum(x <= TARGET for x in live.latency),
+        "slowest_chunks": sorted(zip(live.latency, live.sent_at, strict=True))[-10:],
         "problems": problems,
     }  # fmt: skip
 
