@@ -6,7 +6,7 @@ SQLite) runs in a fresh OPENWITNESS_HOME after ``witness init``, with the ``live
 ``uploads`` rates and the daily upload bytes raised (``BENCH_ENV``). Each recording, with its
 own keep-alive ``httpx.AsyncClient``, starts with ``POST /api/v1/live`` and then PUTs a chunk
 every ``--period`` s of ``bitrate * period / 8`` bytes: chunk 0 is a real MediaRecorder WebM's
-first chunk (``tests/live/fixtures``) then random bytes, later chunks ``os.urandom``. Starts are
+first chunk (``tests/live/fixtures``), then SimpleBlocks of random bytes. Starts are
 staggered across the first period. Latency runs from starting to send to the whole answer; the
 "server part" from the body's last byte handed to the socket (httpcore trace) to the answer.
 Every answer must be 201 with a receipt whose entry names the recording, seq, previous chunk
@@ -53,13 +53,11 @@ from _common import (
 
 sys.path.insert(0, str(REPO / "src"))
 
-from openwitness.core.errors import OpenWitnessError
 from openwitness.ledger.entry import LiveChunkEntry, parse_entry
 from openwitness.ledger.note import parse_verifier_key
 from openwitness.ledger.receipt import parse_receipt
 from openwitness.ledger.verify import VerificationError
 from openwitness.live.bundle import verify_bundle
-from openwitness.live.service import check_continuation
 
 TARGET = 1.0
 FIXTURES = REPO / "tests" / "live" / "fixtures"
@@ -73,20 +71,21 @@ BENCH_ENV = {
 
 
 def webm_header() -> bytes:
-    """The first chunk Chromium's MediaRecorder produced: EBML header, Segment, Tracks, ..."""
+    """The first chunk Chromium's MediaRecorder produced (EBML header, Segment, Tracks, the
+    first Cluster), cut before the byte that starts its next SimpleBlock, so that what follows
+    begins at an element boundary."""
     sizes = json.loads((FIXTURES / "mediarecorder.chunks.json").read_text())
-    return (FIXTURES / "mediarecorder.webm").read_bytes()[: sizes[0]]
+    first = (FIXTURES / "mediarecorder.webm").read_bytes()[: sizes[0]]
+    assert first[-1] == 0xA3, "the fixture's first chunk ends where a SimpleBlock starts"
+    return first[:-1]
 
 
 def continuation(size: int) -> bytes:
-    """Random bytes, as compressed video looks; redrawn if they happen to look like a file."""
-    while True:
-        data = os.urandom(size)
-        try:
-            check_continuation(1, data[:4096])
-        except OpenWitnessError:
-            continue
-        return data
+    """One WebM SimpleBlock (id 0xA3, an 8-byte size) of random bytes, as compressed video
+    looks: the server walks element headers across chunks (``openwitness.live.stream``), so the
+    stream must stay well-formed; what is inside a block is not read."""
+    payload = size - 9
+    return b"\xa3\x01" + payload.to_bytes(7, "big") + os.urandom(payload)
 
 
 def chunk_size(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from openwitness.core.files import replace_atomically
 from openwitness.live.bundle import BUNDLE_SUFFIX
 
 if TYPE_CHECKING:
-    from openwitness.live.service import RecordingStatus
+    from openwitness.live.records import RecordingStatus
 
 app = typer.Typer(
     help="Live recordings: list them, see how far each arrived, export their receipts.",

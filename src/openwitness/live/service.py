@@ -17,15 +17,13 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import filetype
 from sqlalchemy import Connection, insert, select, update
 
-from openwitness.core.clock import as_utc, iso, now
+from openwitness.core.clock import as_utc, now
 from openwitness.core.errors import (
     ConflictError,
     ForbiddenError,
@@ -45,8 +43,14 @@ from openwitness.evidence.service import (
 )
 from openwitness.evidence.sniff import ALLOWED_MEDIA_TYPES, sniff_media_type
 from openwitness.ledger.entry import MAX_SEQ, LiveChunkEntry, is_recording_id
-from openwitness.ledger.receipt import Receipt
-from openwitness.live.stream import StreamState, advance
+from openwitness.live.records import (
+    ChunkResult,
+    LoggedChunk,
+    RecordingStatus,
+    StartedRecording,
+    logged_chunk,
+)
+from openwitness.live.stream import StreamState, advance, check_continuation
 from openwitness.storage.db import Database
 from openwitness.storage.models import LiveChunk, LiveRecording
 
@@ -72,98 +76,8 @@ class ChunkOutOfOrder(ConflictError):
         self.expected = expected
 
 
-@dataclass(frozen=True)
-class StartedRecording:
-    id: str
-    token: str  # shown once, to the recorder
-    follow_token: str | None  # sent once, to the trusted contact
-
-
-@dataclass(frozen=True)
-class RecordingStatus:
-    id: str
-    state: str  # "recording", "cut_short" or "finished"
-    chunks: int
-    size: int
-    logged_ms: int
-    media_type: str | None
-    audio_only: bool
-    started_at: datetime
-    last_chunk_at: datetime | None
-    finished_at: datetime | None
-    whole_sha256: str | None
-    contact: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "recording": self.id,
-            "state": self.state,
-            "chunks": self.chunks,
-            "size": self.size,
-            "logged_seconds": round(self.logged_ms / 1000, 1),
-            "media_type": self.media_type,
-            "audio_only": self.audio_only,
-            "started_at": iso(self.started_at),
-            "last_chunk_at": iso(self.last_chunk_at),
-            "finished_at": iso(self.finished_at),
-            "whole_sha256": self.whole_sha256,
-            "contact": self.contact,
-        }
-
-
-@dataclass(frozen=True)
-class ChunkResult:
-    seq: int
-    sha256: str
-    size: int
-    log_index: int
-    created: bool  # False: the same chunk was sent again (a retry); its first entry stands
-    receipt: Receipt
-    status: RecordingStatus
-
-
-@dataclass(frozen=True)
-class LoggedChunk:
-    seq: int
-    sha256: str
-    size: int
-    received_at: datetime
-    log_index: int
-    end_ms: int
-
-
-def _logged(row: Any) -> LoggedChunk:
-    received_at = as_utc(row.received_at)
-    assert received_at is not None  # the column is NOT NULL
-    return LoggedChunk(row.seq, row.sha256, row.size, received_at, row.log_index, row.end_ms)
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _looks_like_text(head: bytes) -> bool:
-    """Compressed audio and video are never mostly printable text; a page or a form is."""
-    sample = head[:4096]
-    try:
-        text = sample.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
-    return printable >= 0.95 * len(text)
-
-
-def check_continuation(seq: int, head: bytes) -> None:
-    """A chunk after the first starts anywhere inside the recording's stream (MediaRecorder
-    cuts between and inside elements), so it cannot be parsed alone; but it can be refused
-    when its bytes are plainly something else: a whole file of a known type, or text."""
-    known = sniff_media_type(head) or (filetype.guess_mime(head) if head else None)
-    if known is not None:
-        raise UnsupportedMediaType(
-            f"chunk {seq} is a whole {known} file, not the continuation of this recording"
-        )
-    if _looks_like_text(head):
-        raise UnsupportedMediaType(f"chunk {seq} is text, not the continuation of a recording")
 
 
 class LiveRecordings:
@@ -422,7 +336,7 @@ class LiveRecordings:
         row = conn.execute(
             select(LiveChunk).where(LiveChunk.recording_id == recording_id, LiveChunk.seq == seq)
         ).one()
-        return _logged(row)
+        return logged_chunk(row)
 
     def _result(self, logged: LoggedChunk, created: bool) -> ChunkResult:
         receipt = self.vault.log.receipt(logged.log_index)
@@ -545,7 +459,7 @@ class LiveRecordings:
                 .where(LiveChunk.recording_id == recording_id)
                 .order_by(LiveChunk.seq)
             ).all()
-        return [_logged(row) for row in rows]
+        return [logged_chunk(row) for row in rows]
 
     def chunk_paths(self, recording_id: str, upto: int) -> list[Path]:
         """The stored bytes of chunks 0 to ``upto - 1``, in order: end to end, a playable

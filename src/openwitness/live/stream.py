@@ -17,7 +17,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import filetype
+
 from openwitness.evidence.service import UnsupportedMediaType
+from openwitness.evidence.sniff import sniff_media_type
 
 #: EBML and Matroska element ids (RFC 8794, RFC 9559) that may follow one another at the levels
 #: a recording's stream is walked: the EBML header, the Segment's children and a Cluster's.
@@ -163,3 +166,27 @@ def advance(media_type: str, state: StreamState, chunk: bytes, seq: int) -> Stre
         header_length, body = header
         at += header_length + (body or 0)
     return StreamState(at - len(data))
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """Compressed audio and video are never mostly printable text; a page or a form is."""
+    sample = head[:4096]
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return printable >= 0.95 * len(text)
+
+
+def check_continuation(seq: int, head: bytes) -> None:
+    """A chunk after the first starts anywhere inside the recording's stream (MediaRecorder
+    cuts between and inside elements), so it cannot be parsed alone; but it can be refused
+    when its bytes are plainly something else: a whole file of a known type, or text."""
+    known = sniff_media_type(head) or (filetype.guess_mime(head) if head else None)
+    if known is not None:
+        raise UnsupportedMediaType(
+            f"chunk {seq} is a whole {known} file, not the continuation of this recording"
+        )
+    if _looks_like_text(head):
+        raise UnsupportedMediaType(f"chunk {seq} is text, not the continuation of a recording")

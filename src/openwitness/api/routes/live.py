@@ -31,7 +31,8 @@ from openwitness.core.errors import InvalidRequestError
 from openwitness.core.mail import MailNotConfigured, check_address
 from openwitness.evidence.service import FileTooLarge
 from openwitness.ledger.entry import MAX_SEQ
-from openwitness.live.service import LiveRecordings, RecordingStatus
+from openwitness.live.records import RecordingStatus
+from openwitness.live.service import LiveRecordings
 from openwitness.services import Services
 
 router = APIRouter(prefix="/api/v1/live", tags=["live"])

@@ -22,7 +22,7 @@ from openwitness.api.routes.live import bundle_response, media_response
 from openwitness.core.clock import now
 from openwitness.core.errors import NotFoundError
 from openwitness.ledger.entry import MAX_SEQ
-from openwitness.live.service import LoggedChunk, RecordingStatus
+from openwitness.live.records import LoggedChunk, RecordingStatus
 from openwitness.services import Services
 from openwitness.web.errors import PLAIN
 from openwitness.web.ratelimit import try_again_in
