@@ -368,13 +368,7 @@ class LiveRecordings:
     def finish_for_operator(self, recording_id: str) -> tuple[RecordingStatus, IngestResult]:
         """The operator ends a recording cut short, so what arrived is lodged as one file
         (``witness live finish``): the person who filmed may no longer have their phone."""
-        with self.db.read() as conn:
-            row = conn.execute(
-                select(LiveRecording).where(LiveRecording.id == recording_id)
-            ).first()
-        if row is None:
-            raise NotFoundError(f"no live recording {recording_id}")
-        return self._finish(row, None)
+        return self._finish(self._row(recording_id), None)
 
     def _finish(
         self, row: Any, recorded_chunks: int | None
@@ -436,13 +430,16 @@ class LiveRecordings:
 
     def status_of(self, recording_id: str) -> RecordingStatus:
         """For the operator and a trusted contact's link (already resolved to the id)."""
+        return self._status(self._row(recording_id))
+
+    def _row(self, recording_id: str) -> Any:
         with self.db.read() as conn:
             row = conn.execute(
                 select(LiveRecording).where(LiveRecording.id == recording_id)
             ).first()
         if row is None:
             raise NotFoundError(f"no live recording {recording_id}")
-        return self._status(row)
+        return row
 
     def all(self) -> list[RecordingStatus]:
         """Every recording, newest first (the operator's list)."""

@@ -9,6 +9,7 @@ chunk's (``X-Prev-SHA256``); the answer carries the chunk's tlog-proof receipt.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,6 +37,7 @@ from openwitness.live.service import LiveRecordings
 from openwitness.services import Services
 
 router = APIRouter(prefix="/api/v1/live", tags=["live"])
+logger = logging.getLogger("openwitness.live")
 
 TokenHeader = Annotated[
     str | None,
@@ -101,7 +103,9 @@ def _tell_contact(
             "even if the recording is cut short.\n\n"
             "If you were not expecting this, you can ignore this message.\n",
         )
-    except Exception:  # any failure to send is shown as "failed", not raised
+    except Exception as exc:  # any failure to send is shown as "failed", not raised
+        # the operator learns why (the kind of failure), never to whom
+        logger.warning("a trusted contact's mail could not be sent: %s", type(exc).__name__)
         services.live.contact_result(recording_id, sent=False)
     else:
         services.live.contact_result(recording_id, sent=True)
