@@ -16,6 +16,7 @@ import platform
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -227,3 +228,31 @@ def fake_entry(i: int) -> bytes:
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def await_server(
+    proc: subprocess.Popen[bytes], url: str, log: Path, timeout: float = 120.0
+) -> None:
+    """Wait until a `witness serve` child answers ``url`` with 200; exit with its log if it
+    dies or does not answer in time."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"witness serve exited:\n{log.read_text()}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("witness serve did not answer in time")

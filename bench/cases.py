@@ -33,7 +33,6 @@ import gzip
 import io
 import os
 import secrets
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -48,6 +47,7 @@ from _common import (
     VENV_BIN,
     Row,
     add_common_args,
+    free_port,
     load_text,
     ms,
     print_footer,
@@ -93,12 +93,6 @@ class Query:
     token: str = "caseworker"
     samples: list[float] = field(default_factory=list)
     items: int | None = None  # items on the first page (a sanity check)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -43,6 +43,8 @@ from _common import (
     REPO,
     Row,
     add_common_args,
+    await_server,
+    free_port,
     machine_info,
     ms,
     print_footer,
@@ -115,14 +117,6 @@ def summary(samples: list[float]) -> dict[str, float]:
 # -- the server --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def witness(home: Path, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENWITNESS_")}
     env.update(BENCH_ENV, OPENWITNESS_HOME=str(home), PYTHONPATH=str(REPO / "src"),
@@ -138,17 +132,8 @@ def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     if witness(home, "init", "--origin", "bench.openwitness.local/log", log=log).wait() != 0:
         raise SystemExit(f"witness init failed:\n{log.read_text()}")
     proc = witness(home, "serve", "--port", str(port), log=log)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"witness serve exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/checkpoint", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("witness serve did not answer in time")
+    await_server(proc, f"http://127.0.0.1:{port}/checkpoint", log, START_TIMEOUT)
+    return proc
 
 
 def cpu_seconds(server_pid: int) -> tuple[float, float, float]:

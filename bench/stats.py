@@ -39,6 +39,7 @@ from _common import (
     SHARED,
     Row,
     add_common_args,
+    free_port,
     ms,
     print_footer,
     print_header,
@@ -293,14 +294,6 @@ def time_queries(store: Path, years: range, n: int) -> dict[str, dict[str, float
         breakdown.append(time.perf_counter() - t)
     return {"cold": stats(cold), "uncached": stats(uncached), "cached": stats(cached),
             "by_force": stats(cross), "breakdowns": stats(breakdown)}  # fmt: skip
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def time_page(home: Path, n: int) -> tuple[str, dict[str, float] | None, dict[str, float] | None]:

@@ -27,6 +27,8 @@ from _common import (
     VENV_BIN,
     Row,
     add_common_args,
+    await_server,
+    free_port,
     ms,
     print_footer,
     print_header,
@@ -42,14 +44,6 @@ TARGET = 0.100
 START_TIMEOUT = 120.0
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENWITNESS_")}
     env["OPENWITNESS_HOME"] = str(home)
@@ -57,17 +51,8 @@ def start(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         [str(VENV_BIN / "witness"), "serve", "--demo", "--port", str(port)],
         env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"witness serve --demo exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/taxonomy", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("witness serve --demo did not answer in time")
+    await_server(proc, f"http://127.0.0.1:{port}/api/v1/taxonomy", log, START_TIMEOUT)
+    return proc
 
 
 def session_cookie(client: httpx.Client, username: str) -> str:
