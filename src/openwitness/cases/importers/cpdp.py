@@ -127,15 +127,17 @@ def read_officers(folder: Path, report: ImportReport) -> list[OfficerIn]:
             identifiers += units
         elif row["current_unit"]:
             identifiers.append(("unit", _unit(row["current_unit"], names), None, None))
+        # stored under OpenWitness's own attribute names (those of the roster CSV), so that
+        # what reads them (openwitness.patterns) knows no source's column names
         attributes = {
-            key: row.get(key) or None
-            for key in (
-                "appointed_date",
-                "resignation_date",
-                "birth_year",
-                "race",
-                "gender",
-                "current_status",
+            ours: row.get(theirs) or None
+            for theirs, ours in (
+                ("appointed_date", "employment_date"),
+                ("resignation_date", "resign_date"),
+                ("birth_year", "birth_year"),
+                ("race", "race"),
+                ("gender", "gender"),
+                ("current_status", "current_status"),
             )
         }
         officers.append(OfficerIn(uid, tuple(identifiers), attributes))

@@ -1,0 +1,1 @@
+"""Early warning: officers whose pattern of allegations needs action, and the proof."""
