@@ -20,6 +20,7 @@ from openwitness.cli import (
     live,
     log,
     officer,
+    patterns,
     stats,
 )
 from openwitness.cli.common import console, fail
@@ -44,6 +45,7 @@ app.add_typer(importing.app, name="import")
 app.add_typer(export.app, name="export")
 app.add_typer(stats.app, name="stats")
 app.add_typer(live.app, name="live")
+app.add_typer(patterns.app, name="patterns")
 app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")

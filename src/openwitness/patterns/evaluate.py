@@ -170,7 +170,7 @@ def _bootstrap(
 def evaluate(records: AllegationRecords, label: str = "any", seed: int = 0) -> Evaluation:
     """The whole rolling evaluation on these records."""
     if label not in LABELS:
-        raise InvalidRequestError(f"label must be one of {', '.join(LABELS)}")
+        raise InvalidRequestError(f"--label must be one of {', '.join(LABELS)}, not {label!r}")
     builder = FeatureBuilder(records)
     days = snapshot_days(records, label)
     if len(days) <= MIN_TRAINING_YEARS:

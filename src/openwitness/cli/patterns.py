@@ -1,0 +1,77 @@
+"""``witness patterns``: early warning on the allegations loaded here (``openwitness.patterns``)."""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Annotated
+
+import typer
+
+from openwitness.cli.common import console, err_console, services
+
+
+class Label(enum.StrEnum):
+    """An allegation in the next 12 months: any, or one found proven."""
+
+    ANY = "any"
+    SUSTAINED = "sustained"
+
+
+app = typer.Typer(
+    help="Early warning: officers whose pattern of allegations needs action.",
+    no_args_is_help=True,
+)
+
+
+@app.command("evaluate")
+def evaluate(
+    label: Annotated[
+        Label, typer.Option(help="What is predicted: any allegation, or a sustained one.")
+    ] = Label.ANY,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the model and the bootstrap.")] = 0,
+) -> None:
+    """The rolling evaluation on the records loaded here: each year's model is trained on the
+    years before it only and flags as many officers as each threshold rule; precision, recall
+    and the difference in hits with a 95% paired bootstrap interval, per year and pooled."""
+    from openwitness.patterns.evaluate import evaluate as run
+    from openwitness.patterns.records import load_records
+
+    with services() as svc:
+        err_console.print("reading the allegations…", highlight=False)
+        records = load_records(svc.db)
+        err_console.print(
+            f"{len(records.day):,} allegations against {len(set(records.officer.tolist())):,} "
+            "officers; training and testing a model per year…",
+            highlight=False,
+        )
+        result = run(records, label.value, seed)
+    if as_json:
+        console.print_json(json.dumps(result.to_dict()))
+        return
+    from rich.table import Table
+
+    table = Table(
+        "year", "officers", "with label", "AUC-PR", "rule", "budget", "rule prec.",
+        "model prec.", title=f"label: {label.value} allegation in the next 12 months",
+    )  # fmt: skip
+    for year in result.years:
+        for name, figures in year.rules.items():
+            table.add_row(
+                str(year.year), f"{year.officers:,}", f"{year.positives:,}",
+                f"{year.average_precision:.3f}", name, f"{figures['budget']:,}",
+                f"{figures['rule_precision']:.3f}", f"{figures['model_precision']:.3f}",
+            )  # fmt: skip
+    console.print(table)
+    for name, pooled in result.pooled["rules"].items():
+        low, high = pooled["hits_difference_ci95"]
+        console.print(
+            f"pooled, {name}: {pooled['budget']:,} flags; rule precision "
+            f"{pooled['rule_precision']:.3f}, model {pooled['model_precision']:.3f}; "
+            f"{pooled['hits_difference_pct']:+.1f}% hits (95% interval {low:+.1f}% to "
+            f"{high:+.1f}%)",
+            highlight=False,
+        )
+    top = ", ".join(f"{name} {weight:.2f}" for name, weight in result.importance[:6])
+    console.print(f"features that matter most: {top}", highlight=False)
