@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from openwitness.cli.common import console, err_console, services
+from openwitness.cli.common import console, err_console, fail, services
 
 
 class Label(enum.StrEnum):
@@ -75,3 +75,45 @@ def evaluate(
         )
     top = ", ".join(f"{name} {weight:.2f}" for name, weight in result.importance[:6])
     console.print(f"features that matter most: {top}", highlight=False)
+
+
+@app.command("flags")
+def flags(
+    label: Annotated[
+        Label, typer.Option(help="What is predicted: any allegation, or a sustained one.")
+    ] = Label.SUSTAINED,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="The day to flag as of (YYYY-MM-DD; default: the last record)."),
+    ] = None,
+    top: Annotated[
+        int | None,
+        typer.Option(min=1, help="How many to flag (default: as many as ≥ 3 in 12 months)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The officers whose record most needs looking at as of a day, each with the facts that
+    drove the flag. A flag is a reason to look at a record, never a finding."""
+    from datetime import date
+
+    from openwitness.patterns.flags import flag
+    from openwitness.patterns.records import load_records
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of must be a date such as 2015-01-01, not {as_of!r}", 2)
+    with services() as svc:
+        flagged_on, found = flag(load_records(svc.db), label.value, day, top)
+    if as_json:
+        console.print_json(
+            json.dumps({"as_of": flagged_on.isoformat(), "label": label.value,
+                        "flags": [f.to_dict() for f in found]})
+        )  # fmt: skip
+        return
+    console.print(f"{len(found)} officers flagged as of {flagged_on} ({label.value}):")
+    for item in found:
+        peers = "" if item.peer_percentile is None else f", peer percentile {item.peer_percentile}"
+        console.print(f"officer {item.officer_id}: {item.score:.0%} chance{peers}", highlight=False)
+        for fact in item.facts:
+            console.print(f"  - {fact.words}", highlight=False)
