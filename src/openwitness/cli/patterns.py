@@ -114,6 +114,6 @@ def flags(
     console.print(f"{len(found)} officers flagged as of {flagged_on} ({label.value}):")
     for item in found:
         peers = "" if item.peer_percentile is None else f", peer percentile {item.peer_percentile}"
-        console.print(f"officer {item.officer_id}: {item.score:.0%} chance{peers}", highlight=False)
+        console.print(f"officer {item.officer_id}: score {item.score:.2f}{peers}", highlight=False)
         for fact in item.facts:
             console.print(f"  - {fact.words}", highlight=False)
