@@ -156,3 +156,27 @@ def test_the_command_prints_json(synthetic: tuple[Services, list[dict[str, str]]
     parsed = json.loads(answer.stdout)
     assert parsed["label"] == "sustained" and "rule>=3/12m" in parsed["rules"]
     assert np.isfinite(parsed["rules"]["rule>=3/12m"]["hits_difference_pct"])
+
+
+def test_the_report_is_one_page_with_its_charts_and_the_json_beside_it(
+    synthetic: tuple[Services, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    services, _ = synthetic
+    from tests.cli.test_cli_evidence import WITNESS
+
+    folder = tmp_path / "report"
+    answer = subprocess.run(
+        [WITNESS, "patterns", "evaluate", "--json", "--report", str(folder)],
+        env=env_for(services.settings), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert answer.returncode == 0, answer.stderr
+    printed = json.loads(answer.stdout)
+    assert json.loads((folder / "evaluation.json").read_text()) == printed
+    page = (folder / "index.html").read_text()
+    assert page.count("<svg") == 2  # precision-recall and calibration
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    for name, pooled in printed["rules"].items():
+        low, high = pooled["hits_difference_ci95"]
+        assert f"{pooled['hits_difference_pct']:+.1f}%" in page
+        assert f"{low:+.1f}% to {high:+.1f}%" in page
+        assert f"<td>{name.replace('>', '&gt;')}</td>" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -31,6 +32,12 @@ def evaluate(
     ] = Label.ANY,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the model and the bootstrap.")] = 0,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write an HTML report (charts, tables) into this folder.", file_okay=False
+        ),
+    ] = None,
 ) -> None:
     """The rolling evaluation on the records loaded here: each year's model is trained on the
     years before it only and flags as many officers as each threshold rule; precision, recall
@@ -47,6 +54,10 @@ def evaluate(
             highlight=False,
         )
         result = run(records, label.value, seed)
+    if report is not None:
+        from openwitness.patterns.report import write_report
+
+        err_console.print(f"report: {write_report(result, report)}", highlight=False)
     if as_json:
         console.print_json(json.dumps(result.to_dict()))
         return

@@ -101,6 +101,8 @@ class Evaluation:
     years: list[YearResult]
     pooled: dict[str, dict[str, Any]]
     importance: list[tuple[str, float]]
+    #: each test year's scores and labels, for the report's charts (not in the JSON)
+    scored: list[tuple[NDArray[np.float64], NDArray[np.bool_]]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -186,6 +188,7 @@ def evaluate(records: AllegationRecords, label: str = "any", seed: int = 0) -> E
     years: list[YearResult] = []
     pooled_rows: dict[str, list[NDArray[Any]]] = {}
     importance: dict[str, float] = {}
+    scored: list[tuple[NDArray[np.float64], NDArray[np.bool_]]] = []
     for i in range(MIN_TRAINING_YEARS, len(snapshots)):
         test = snapshots[i]
         model = fit_model(snapshots[:i], [target(s) for s in snapshots[:i]], seed)
@@ -193,6 +196,7 @@ def evaluate(records: AllegationRecords, label: str = "any", seed: int = 0) -> E
         for name, weight in model.importance(test.features, target(test)):
             importance[name] = importance.get(name, 0.0) + weight
         y = target(test)
+        scored.append((scores, y))
         year = EPOCH + timedelta(days=test.t)
         result = YearResult(
             year=year.year, officers=len(y), positives=int(y.sum()),
@@ -227,7 +231,7 @@ def evaluate(records: AllegationRecords, label: str = "any", seed: int = 0) -> E
                         for name, rows in pooled_rows.items()}}  # fmt: skip
     ranked = sorted(importance.items(), key=lambda item: -item[1])
     total = sum(w for _, w in ranked) or 1.0
-    return Evaluation(label, years, pooled, [(f, round(w / total, 4)) for f, w in ranked])
+    return Evaluation(label, years, pooled, [(f, round(w / total, 4)) for f, w in ranked], scored)
 
 
 def _pooled(rows: NDArray[np.int64], seed: int) -> dict[str, Any]:

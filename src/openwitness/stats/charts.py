@@ -146,6 +146,10 @@ def _figure(height: float = HEIGHT_IN) -> tuple[Figure, Axes]:
     return figure, ax
 
 
+#: a blank chart in the house style, for other capabilities' charts (the early-warning report)
+new_figure = _figure
+
+
 def _title(figure: Figure, title: str, subtitle: str = "") -> None:
     text = "\n".join(textwrap.wrap(title, 52))
     if subtitle:
