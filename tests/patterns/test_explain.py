@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -84,3 +86,40 @@ def test_the_command_lists_flags_with_their_facts(
         env=env_for(services.settings), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert bad.returncode == 2 and "--as-of must be a date" in bad.stderr + bad.stdout
+
+
+def test_a_flag_names_the_officers_accused_with_this_one(tmp_path: Path) -> None:
+    from openwitness.patterns.explain import Fact
+    from openwitness.patterns.flags import _with_partners
+    from openwitness.patterns.records import day_number
+    from openwitness.services import open_services
+    from tests.patterns.conftest import load
+
+    roster = [{"officer_id": f"S{n}", "name": f"Officer {n}"} for n in range(4)]
+    rows = []
+    together = {1: 3, 2: 2, 3: 1}  # S0 with S1 in 3 complaints, S2 in 2, S3 in 1
+    for partner, times in together.items():
+        for k in range(times):
+            for officer in (0, partner):
+                rows.append({"complaint_id": f"C{partner}-{k}", "received_on": f"2014-0{k + 1}-10",
+                             "officer_id": f"S{officer}", "category": "use-of-force"})  # fmt: skip
+    services = open_services(load(tmp_path / "pairs", roster, rows))
+    try:
+        records = load_records(services.db)
+        with services.db.read() as conn:
+            ids = {source: db_id for db_id, source in
+                   conn.exec_driver_sql("SELECT id, source_id FROM officer").all()}  # fmt: skip
+    finally:
+        services.close()
+    builder = FeatureBuilder(records)
+    index = {int(officer_id): i for i, officer_id in enumerate(records.officer_ids)}
+    t = day_number(date(2015, 1, 1))
+    s0 = index[ids["S0"]]
+    assert builder.partners_of(s0, t) == [(index[ids["S1"]], 3), (index[ids["S2"]], 2)]
+    fact = Fact("coaccused_partners", 2.0, 0.1, describe("coaccused_partners", 2.0))
+    named = _with_partners(fact, builder, records, s0, t)
+    assert named.words == (
+        f"accused with officer {ids['S1']} in 3 complaints and officer {ids['S2']} in 2 complaints"
+    )
+    # five years on, those complaints are out of the window
+    assert builder.partners_of(s0, day_number(date(2020, 1, 1))) == []

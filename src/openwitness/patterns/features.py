@@ -112,6 +112,17 @@ class FeatureBuilder:
         gap = np.where(same, t - (found & ((1 << 20) - 1)), LONGEST_GAP)
         return np.minimum(gap, LONGEST_GAP).astype(np.float64)
 
+    def partners_of(self, officer: int, t: int) -> list[tuple[int, int]]:
+        """(partner, complaints together) for the officers accused with ``officer`` in two or
+        more complaints in the 5 years to t, most shared first (for a flag's words)."""
+        a, b, day = self._pairs
+        mine = (a == officer) & (day <= t) & (day > t - 5 * YEAR)
+        partners, together = np.unique(b[mine], return_counts=True)
+        keep = together >= 2
+        order = np.argsort(-together[keep], kind="stable")
+        return [(int(p), int(c)) for p, c in zip(partners[keep][order], together[keep][order],
+                                                  strict=True)]  # fmt: skip
+
     def _network(
         self, t: int, adverse_5y: NDArray[np.int64], n_1y: NDArray[np.int64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:

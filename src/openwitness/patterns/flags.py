@@ -3,7 +3,7 @@ the officers as of a day, with each flag's facts (``explain``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -67,6 +67,9 @@ def flag(
     rows = rows[np.argsort(-scores[rows], kind="stable")]
     percentile = now.column("peer_percentile")
     facts = explain(model, now.features, rows)
+    for i, row in enumerate(rows):  # name the partners, as a caseworker would look them up
+        facts[i] = [_with_partners(fact, builder, records, int(now.officers[row]), t)
+                    for fact in facts[i]]  # fmt: skip
     flags = [
         Flag(
             int(records.officer_ids[now.officers[row]]), float(scores[row]),
@@ -75,3 +78,21 @@ def flag(
         for i, row in enumerate(rows)
     ]  # fmt: skip
     return EPOCH + timedelta(days=t), flags
+
+
+def _with_partners(
+    fact: Fact, builder: FeatureBuilder, records: AllegationRecords, officer: int, t: int
+) -> Fact:
+    """ "Accused with 2 other officers in 2 or more complaints" becomes "accused with officer
+    1234 in 3 complaints and officer 5678 in 2" (the three most shared)."""
+    if fact.feature != "coaccused_partners":
+        return fact
+    partners = builder.partners_of(officer, t)[:3]
+    if not partners:
+        return fact
+    named = " and ".join(
+        f"officer {int(records.officer_ids[p])} in {n} complaints" for p, n in partners
+    )
+    more = len(builder.partners_of(officer, t)) - len(partners)
+    words = f"accused with {named}" + (f", and {more} more officers twice or more" if more else "")
+    return replace(fact, words=words)
