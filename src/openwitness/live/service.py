@@ -182,7 +182,7 @@ class LiveRecordings:
             if seq < row.chunks:
                 logged = self._chunk(conn, recording_id, seq)
                 if logged.sha256 == expected_sha256:  # a retry whose answer was lost
-                    return self._result(logged, created=False)
+                    return self._result(recording_id, logged, created=False)
                 raise ConflictError(
                     f"chunk {seq} is already logged with other bytes: a recording's chunks "
                     "cannot be replaced"
@@ -218,7 +218,7 @@ class LiveRecordings:
             )
         with self.db.read() as conn:
             logged = self._chunk(conn, recording_id, seq)
-        return self._result(logged, result.created)
+        return self._result(recording_id, logged, result.created)
 
     def _read_into(self, staged: StagingFile, source: BinaryIO | Iterator[bytes], seq: int) -> None:
         chunks = iter(lambda: source.read(CHUNK_SIZE), b"") if hasattr(source, "read") else source
@@ -338,17 +338,10 @@ class LiveRecordings:
         ).one()
         return logged_chunk(row)
 
-    def _result(self, logged: LoggedChunk, created: bool) -> ChunkResult:
-        receipt = self.vault.log.receipt(logged.log_index)
-        with self.db.read() as conn:
-            row = conn.execute(
-                select(LiveRecording)
-                .join(LiveChunk, LiveChunk.recording_id == LiveRecording.id)
-                .where(LiveChunk.log_index == logged.log_index)
-            ).one()
+    def _result(self, recording_id: str, logged: LoggedChunk, created: bool) -> ChunkResult:
         return ChunkResult(
-            logged.seq, logged.sha256, logged.size, logged.log_index, created, receipt,
-            self._status(row),
+            logged.seq, logged.sha256, logged.size, logged.log_index, created,
+            self.vault.log.receipt(logged.log_index), self.status_of(recording_id),
         )  # fmt: skip
 
     # -- the end -----------------------------------------------------------------------

@@ -118,7 +118,9 @@ def _precision_at(labels: NDArray[np.bool_], scores: NDArray[np.float64], share:
     return float(labels[top(scores, k)].mean())
 
 
-def _calibration(labels: NDArray[np.bool_], scores: NDArray[np.float64]) -> list[dict[str, float]]:
+def calibration_bins(
+    labels: NDArray[np.bool_], scores: NDArray[np.float64]
+) -> list[dict[str, float]]:
     """Ten bins by predicted probability: mean prediction against the share that happened."""
     bins = np.clip((scores * 10).astype(int), 0, 9)
     return [
@@ -205,7 +207,7 @@ def evaluate(records: AllegationRecords, label: str = "any", seed: int = 0) -> E
             precision_top_1pct=round(_precision_at(y, scores, 0.01), 4),
             precision_top_5pct=round(_precision_at(y, scores, 0.05), 4),
             brier=round(float(np.mean((scores - y) ** 2)), 5),
-            calibration=_calibration(y, scores),
+            calibration=calibration_bins(y, scores),
         )  # fmt: skip
         flags: dict[str, NDArray[np.bool_]] = {}
         for count, months in RULES:

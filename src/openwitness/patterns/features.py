@@ -82,7 +82,6 @@ class FeatureBuilder:
         self.sanctioned_known = _Counter(r.officer[r.sanctioned], r.known[r.sanctioned])
         self.adverse_made = _Counter(r.officer[r.adverse], r.day[r.adverse])
         self._pairs = self._coaccused_pairs(pairs)
-        self._sorted_days = np.sort(r.officer * (1 << 20) + r.day)
 
     @staticmethod
     def _coaccused_pairs(pairs: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -106,8 +105,8 @@ class FeatureBuilder:
     def _last_day(self, t: int) -> NDArray[np.float64]:
         """Days since each officer's last allegation on or before t (LONGEST_GAP if none)."""
         bounds = np.arange(self.n, dtype=np.int64) * (1 << 20) + t
-        at = np.searchsorted(self._sorted_days, bounds, "right") - 1
-        found = self._sorted_days[np.clip(at, 0, None)] if len(self._sorted_days) else bounds
+        at = np.searchsorted(self.all.keys, bounds, "right") - 1
+        found = self.all.keys[np.clip(at, 0, None)] if len(self.all.keys) else bounds
         same = (at >= 0) & (found >> 20 == np.arange(self.n))
         gap = np.where(same, t - (found & ((1 << 20) - 1)), LONGEST_GAP)
         return np.minimum(gap, LONGEST_GAP).astype(np.float64)

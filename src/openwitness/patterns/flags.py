@@ -87,12 +87,13 @@ def _with_partners(
     1234 in 3 complaints and officer 5678 in 2" (the three most shared)."""
     if fact.feature != "coaccused_partners":
         return fact
-    partners = builder.partners_of(officer, t)[:3]
+    every = builder.partners_of(officer, t)
+    partners = every[:3]
     if not partners:
         return fact
     named = " and ".join(
         f"officer {int(records.officer_ids[p])} in {n} complaints" for p, n in partners
     )
-    more = len(builder.partners_of(officer, t)) - len(partners)
+    more = len(every) - len(partners)
     words = f"accused with {named}" + (f", and {more} more officers twice or more" if more else "")
     return replace(fact, words=words)

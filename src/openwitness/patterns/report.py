@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_curve
 
 from openwitness.core.files import write_atomically
-from openwitness.patterns.evaluate import Evaluation
+from openwitness.patterns.evaluate import Evaluation, calibration_bins
 from openwitness.stats.charts import Chart, new_figure
 
 _STYLE = (
@@ -63,12 +63,7 @@ def pr_chart(evaluation: Evaluation) -> Chart:
 
 def calibration_chart(evaluation: Evaluation) -> Chart:
     scores, labels = _pooled_scores(evaluation)
-    bins = np.clip((scores * 10).astype(int), 0, 9)
-    rows = [
-        {"predicted": float(scores[bins == b].mean()), "observed": float(labels[bins == b].mean()),
-         "officers": int((bins == b).sum())}
-        for b in range(10) if (bins == b).any()
-    ]  # fmt: skip
+    rows = calibration_bins(labels, scores)
 
     def draw() -> Figure:
         figure, ax = new_figure()
