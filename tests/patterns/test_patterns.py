@@ -180,3 +180,30 @@ def test_the_report_is_one_page_with_its_charts_and_the_json_beside_it(
         assert f"{pooled['hits_difference_pct']:+.1f}%" in page
         assert f"{low:+.1f}% to {high:+.1f}%" in page
         assert f"<td>{name.replace('>', '&gt;')}</td>" in page
+
+
+def test_peer_percentiles_follow_cpdps_method_with_ties_shared(
+    synthetic: tuple[Services, list[dict[str, str]]],
+) -> None:
+    """Allegations per year of service over 5 years, against the force's officers with a year's
+    service: the share with a strictly lower rate, so equal records get equal percentiles
+    (computed here from the CSV rows alone)."""
+    services, rows = synthetic
+    roster, _ = make_rows()
+    day = date(2015, 1, 1)
+    counts = Counter(
+        r["officer_id"]
+        for r in rows
+        if day - timedelta(days=5 * 365) < date.fromisoformat(r["received_on"]) <= day
+    )
+    rates = {}
+    for person in roster:
+        years = (day - date.fromisoformat(person["employment_date"])).days / 365
+        if years >= 1:
+            rates[int(person["officer_id"][1:])] = counts[person["officer_id"]] / min(years, 5)
+    features = by_officer(services, T)
+    tied = Counter(rates[o] for o in features)
+    assert max(tied.values()) > 1  # the check covers ties
+    for officer, values in features.items():
+        lower = sum(rate < rates[officer] for rate in rates.values())
+        assert values["peer_percentile"] == pytest.approx(100 * lower / len(rates))

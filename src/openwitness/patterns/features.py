@@ -138,21 +138,39 @@ class FeatureBuilder:
         np.maximum.at(partner_recent, officer, n_1y[partner].astype(np.float64))
         return partners, partner_adverse, partner_recent
 
-    def _peer_percentile(
-        self, t: int, n_5y: NDArray[np.int64], years: NDArray[np.float64]
+    def serving(self, t: int) -> NDArray[np.bool_]:
+        """Officers who had not left by t (where the records give a leaving date)."""
+        to = self.records.employed_to
+        return np.asarray((to == UNKNOWN_DAY) | (to > t))
+
+    def years_of_service(self, t: int) -> NDArray[np.float64]:
+        """Years from each officer's start to t (UNKNOWN with no start, or one after t)."""
+        start = self.records.employed_from
+        return np.where((start != UNKNOWN_DAY) & (start <= t), (t - start) / YEAR, UNKNOWN)
+
+    def rank_in_force(
+        self, values: NDArray[np.float64], eligible: NDArray[np.bool_]
     ) -> NDArray[np.float64]:
-        """CPDP's method: allegations per year of service (over the last 5 years), ranked
-        against the officers of the same force; officers with under a year's service, or no
-        known start, have none (UNKNOWN)."""
-        rate = n_5y / np.clip(np.minimum(years, 5.0), 1.0, None)
+        """Per officer: the percentage of the eligible officers of the same force with a lower
+        value (so equal values share a percentile and "more than X%" is true as said);
+        UNKNOWN for the ineligible."""
         out = np.full(self.n, UNKNOWN)
-        eligible = years >= 1.0
         for force in range(len(self.records.forces)):
             members = np.flatnonzero(eligible & (self.records.force == force))
             if len(members):
-                ranks = np.argsort(np.argsort(rate[members], kind="stable"), kind="stable")
-                out[members] = 100.0 * (ranks + 1) / len(members)
+                ordered = np.sort(values[members])
+                lower = np.searchsorted(ordered, values[members], "left")
+                out[members] = 100.0 * lower / len(members)
         return out
+
+    def peer_percentile(
+        self, t: int, counts_5y: NDArray[np.int64], years: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """CPDP's method: allegations per year of service (over the last 5 years), ranked
+        against the officers of the same force serving at t; officers with under a year's
+        service, or no known start, have none (UNKNOWN)."""
+        rate = counts_5y / np.clip(np.minimum(years, 5.0), 1.0, None)
+        return self.rank_in_force(rate, (years >= 1.0) & self.serving(t))
 
     def snapshot(self, t: int) -> Snapshot:
         """Features as of day t of the officers with an allegation in the 5 years before it
@@ -162,11 +180,7 @@ class FeatureBuilder:
         made = counts["5y"] + self.all.upto(n, t - 5 * YEAR)
         known = self.outcome_known.upto(n, t)
         adverse_5y = self.adverse_known.within(n, t, 5 * YEAR)
-        years = np.where(
-            (r.employed_from != UNKNOWN_DAY) & (r.employed_from <= t),
-            (t - r.employed_from) / YEAR,
-            UNKNOWN,
-        )
+        years = self.years_of_service(t)
         partners, partner_adverse, partner_recent = self._network(t, adverse_5y, counts["1y"])
         columns: dict[str, NDArray[np.float64]] = {
             **{f"allegations_{w}": c.astype(np.float64) for w, c in counts.items()},
@@ -185,13 +199,12 @@ class FeatureBuilder:
             "days_since_last": self._last_day(t),
             "acceleration": (2 * counts["1y"] - counts["2y"]).astype(np.float64),
             "years_of_service": years,
-            "peer_percentile": self._peer_percentile(t, counts["5y"], years),
+            "peer_percentile": self.peer_percentile(t, counts["5y"], years),
             "coaccused_partners": partners,
             "partners_proven_5y": partner_adverse,
             "partners_max_1y": partner_recent,
         }
-        left = (r.employed_to != UNKNOWN_DAY) & (r.employed_to <= t)
-        population = np.flatnonzero((counts["5y"] > 0) & ~left)
+        population = np.flatnonzero((counts["5y"] > 0) & self.serving(t))
         any_next = self.all.within(n, t + YEAR, YEAR) > 0
         sustained_next = self.adverse_made.within(n, t + YEAR, YEAR) > 0
         names = tuple(columns)
