@@ -28,6 +28,7 @@ from openwitness.ledger.keys import create_key, default_origin, load_signer
 from openwitness.ledger.note import Signer
 from openwitness.ledger.store import TransparencyLog
 from openwitness.live.service import LiveRecordings
+from openwitness.patterns.service import EarlyWarning
 from openwitness.stats.service import PoliceStats
 from openwitness.storage.db import Database
 
@@ -54,6 +55,7 @@ class Services:
     uploads: ResumableUploads
     police_stats: PoliceStats
     live: LiveRecordings
+    early_warning: EarlyWarning
     #: None when no SMTP server is configured
     mailer: SmtpMailer | None
 
@@ -87,6 +89,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
         ResumableUploads(settings.uploads_dir, vault, settings.partial_uploads_max_bytes),
         PoliceStats(settings.stats_dir),
         LiveRecordings(db, vault, settings.live_chunk_max_bytes, settings.live_idle_seconds),
+        EarlyWarning(db),
         SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else None,
     )  # fmt: skip
 

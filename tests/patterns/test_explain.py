@@ -40,7 +40,8 @@ def test_the_facts_are_the_features_that_raised_the_score_most(
         for j, name in enumerate(now.names):
             changed = now.features[[row]].copy()
             changed[0, j] = typical[j]
-            drops[name] = float(scores[row] - model.predict(changed)[0])
+            raw = model.trees.predict_proba(np.vstack([now.features[[row]], changed]))[:, 1]
+            drops[name] = float(raw[0] - raw[1])
         strongest = sorted(drops, key=lambda n: -drops[n])[: len(facts)]
         assert [fact.feature for fact in facts] == strongest
         for fact in facts:
@@ -117,9 +118,10 @@ def test_a_flag_names_the_officers_accused_with_this_one(tmp_path: Path) -> None
     s0 = index[ids["S0"]]
     assert builder.partners_of(s0, t) == [(index[ids["S1"]], 3), (index[ids["S2"]], 2)]
     fact = Fact("coaccused_partners", 2.0, 0.1, describe("coaccused_partners", 2.0))
-    named = _with_partners(fact, builder, records, s0, t)
+    named = _with_partners(fact, builder, s0, t)
     assert named.words == (
         f"accused with officer {ids['S1']} in 3 complaints and officer {ids['S2']} in 2 complaints"
     )
+    assert named.partners == ((ids["S1"], 3), (ids["S2"], 2))
     # five years on, those complaints are out of the window
     assert builder.partners_of(s0, day_number(date(2020, 1, 1))) == []

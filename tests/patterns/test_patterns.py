@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from openwitness.patterns import EPOCH
 from openwitness.patterns.evaluate import evaluate, rule_flags, snapshot_days
 from openwitness.patterns.features import FeatureBuilder
-from openwitness.patterns.records import EPOCH, load_records
+from openwitness.patterns.records import load_records
 from openwitness.services import Services
 from tests.patterns.conftest import load, make_rows
 from tests.support import env_for

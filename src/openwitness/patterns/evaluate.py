@@ -18,9 +18,10 @@ from numpy.typing import NDArray
 from sklearn.metrics import average_precision_score
 
 from openwitness.core.errors import InvalidRequestError
-from openwitness.patterns.features import YEAR, FeatureBuilder, Snapshot
+from openwitness.patterns import EPOCH, LABELS, YEAR
+from openwitness.patterns.features import FeatureBuilder, Snapshot
 from openwitness.patterns.model import fit_model
-from openwitness.patterns.records import EPOCH, AllegationRecords
+from openwitness.patterns.records import AllegationRecords
 
 #: the threshold rules compared against: (allegations, months)
 RULES = ((3, 12), (2, 12))
@@ -29,7 +30,6 @@ BOOTSTRAP_SAMPLES = 1000
 MIN_TRAINING_YEARS = 3
 #: the first snapshot is this long after the first record, so every 5-year count is whole
 HISTORY_YEARS = 5
-LABELS = ("any", "sustained")
 #: a year counts as covered by the records when it holds this share of the busiest year's
 COVERAGE_SHARE = 0.10
 

@@ -1,7 +1,10 @@
 """Why an officer is flagged: the few features that moved their score most, in plain words.
 
 Attribution by occlusion: each feature in turn is set to the population's median and the
-officer is scored again; the fall in the score is that feature's contribution. It is computed
+officer is scored again; the fall in the score is that feature's contribution. The score here
+is the trees' own probability, before calibration: calibration maps it monotonically (so the
+ranking is the same) but is flat in steps, and at the very top, where flags are, a change
+would often not move the calibrated score at all. It is computed
 from the very model and features that produced the score (not a separate surrogate), needs no
 library the trees do not already need, and reads plainly: "without this, the score would be
 lower by so much". Features that move together share credit unevenly; the words say what the
@@ -25,8 +28,11 @@ FACTS = 3
 class Fact:
     feature: str
     value: float
-    contribution: float  # how much lower the score would be with a typical value here
+    #: how much lower the (uncalibrated) score would be with a typical value here
+    contribution: float
     words: str
+    #: for the co-accusal fact: (officer id, complaints together), the most shared first
+    partners: tuple[tuple[int, int], ...] = ()
 
 
 def _n(value: float, one: str, many: str | None = None) -> str:
@@ -74,12 +80,12 @@ def explain(
 ) -> list[list[Fact]]:
     """For each of ``rows`` (indices into ``features``), the facts that raised its score most."""
     typical = np.median(features, axis=0)
-    base = model.predict(features[rows])
+    base = model.raw(features[rows])
     contributions = np.zeros((len(rows), features.shape[1]))
     for j in range(features.shape[1]):
         changed = features[rows].copy()
         changed[:, j] = typical[j]
-        contributions[:, j] = base - model.predict(changed)
+        contributions[:, j] = base - model.raw(changed)
     out = []
     for i, row in enumerate(rows):
         order = np.argsort(-contributions[i], kind="stable")[:FACTS]

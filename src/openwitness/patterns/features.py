@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from openwitness.patterns import YEAR
 from openwitness.patterns.records import MAX_COACCUSED, UNKNOWN_DAY, AllegationRecords
 
-YEAR = 365
 #: the windows the counts are taken over, in days
 WINDOWS = {"90d": 90, "1y": YEAR, "2y": 2 * YEAR, "5y": 5 * YEAR}
 #: an officer is in a snapshot's population if they had an allegation in this many days before

@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 
 from openwitness.core.errors import InvalidRequestError
-from openwitness.patterns.evaluate import LABELS, MIN_TRAINING_YEARS, rule_flags, snapshot_days, top
+from openwitness.patterns import EPOCH, YEAR, check_label
+from openwitness.patterns.evaluate import MIN_TRAINING_YEARS, rule_flags, snapshot_days, top
 from openwitness.patterns.explain import Fact, explain
-from openwitness.patterns.features import YEAR, FeatureBuilder
-from openwitness.patterns.model import fit_model
-from openwitness.patterns.records import EPOCH, AllegationRecords, day_number
+from openwitness.patterns.features import FeatureBuilder, Snapshot
+from openwitness.patterns.model import CalibratedModel, fit_model
+from openwitness.patterns.records import AllegationRecords, day_number
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,54 @@ class Flag:
             "officer": self.officer_id,
             "score": round(self.score, 4),
             "peer_percentile": self.peer_percentile,
-            "facts": [vars(fact) for fact in self.facts],
+            "facts": [fact_dict(fact) for fact in self.facts],
         }
+
+
+def fact_dict(fact: Fact) -> dict[str, Any]:
+    return {
+        "feature": fact.feature, "value": fact.value, "contribution": fact.contribution,
+        "words": fact.words,
+        "partners": [{"officer": officer, "complaints": n} for officer, n in fact.partners],
+    }  # fmt: skip
+
+
+def train(builder: FeatureBuilder, label: str, t: int, seed: int = 0) -> CalibratedModel:
+    """A model trained on every snapshot whose label was known by day t."""
+    check_label(label)
+    wait = YEAR if label == "any" else 2 * YEAR
+    days = [d for d in snapshot_days(builder.records, label) if d + wait <= t]
+    if len(days) < MIN_TRAINING_YEARS:
+        raise InvalidRequestError(
+            "too few years of records before that day to train on: "
+            f"{MIN_TRAINING_YEARS} whole years are needed"
+        )
+    training = [builder.snapshot(d) for d in days]
+    labels = [s.any_next_year if label == "any" else s.sustained_next_year for s in training]
+    return fit_model(training, labels, seed)
+
+
+def score(
+    model: CalibratedModel, builder: FeatureBuilder, now: Snapshot, count: int | None = None
+) -> list[Flag]:
+    """The officers of snapshot ``now`` the model ranks highest, best first: as many as
+    "≥ 3 in 12 months" flags that day, or ``count``; each with its facts."""
+    features = model.columns(now)
+    scores = model.predict(features)
+    k = count if count is not None else int(rule_flags(now, 3, 12).sum())
+    rows = np.flatnonzero(top(scores, k))
+    rows = rows[np.argsort(-scores[rows], kind="stable")]
+    percentile = now.column("peer_percentile")
+    facts = explain(model, features, rows)
+    records = builder.records
+    return [
+        Flag(
+            int(records.officer_ids[now.officers[row]]), float(scores[row]),
+            None if percentile[row] < 0 else round(float(percentile[row]), 1),
+            [_with_partners(fact, builder, int(now.officers[row]), now.t) for fact in facts[i]],
+        )
+        for i, row in enumerate(rows)
+    ]  # fmt: skip
 
 
 def flag(
@@ -40,60 +87,25 @@ def flag(
     count: int | None = None,
     seed: int = 0,
 ) -> tuple[date, list[Flag]]:
-    """Officers flagged as of ``as_of`` (default: the last day of the records): as many as
-    "≥ 3 in 12 months" flags that day, or ``count``."""
-    if label not in LABELS:
-        raise InvalidRequestError(f"--label must be one of {', '.join(LABELS)}, not {label!r}")
+    """Officers flagged as of ``as_of`` (default: the last day of the records) by a model
+    trained for that day."""
     t = day_number(as_of) if as_of else records.last_day
     builder = FeatureBuilder(records)
-    # trained on every snapshot whose labels were known by t
-    days = [
-        d for d in snapshot_days(records, label) if d + (YEAR if label == "any" else 2 * YEAR) <= t
-    ]
-    if len(days) < MIN_TRAINING_YEARS:
-        raise InvalidRequestError(
-            "too few years of records before that day to train on: "
-            f"{MIN_TRAINING_YEARS} whole years are needed"
-        )
-    training = [builder.snapshot(d) for d in days]
-    model = fit_model(
-        training, [s.any_next_year if label == "any" else s.sustained_next_year for s in training],
-        seed,
-    )  # fmt: skip
-    now = builder.snapshot(t)
-    scores = model.predict(now.features)
-    k = count if count is not None else int(rule_flags(now, 3, 12).sum())
-    rows = np.flatnonzero(top(scores, k))
-    rows = rows[np.argsort(-scores[rows], kind="stable")]
-    percentile = now.column("peer_percentile")
-    facts = explain(model, now.features, rows)
-    for i, row in enumerate(rows):  # name the partners, as a caseworker would look them up
-        facts[i] = [_with_partners(fact, builder, records, int(now.officers[row]), t)
-                    for fact in facts[i]]  # fmt: skip
-    flags = [
-        Flag(
-            int(records.officer_ids[now.officers[row]]), float(scores[row]),
-            None if percentile[row] < 0 else round(float(percentile[row]), 1), facts[i],
-        )
-        for i, row in enumerate(rows)
-    ]  # fmt: skip
-    return EPOCH + timedelta(days=t), flags
+    model = train(builder, label, t, seed)
+    return EPOCH + timedelta(days=t), score(model, builder, builder.snapshot(t), count)
 
 
-def _with_partners(
-    fact: Fact, builder: FeatureBuilder, records: AllegationRecords, officer: int, t: int
-) -> Fact:
+def _with_partners(fact: Fact, builder: FeatureBuilder, officer: int, t: int) -> Fact:
     """ "Accused with 2 other officers in 2 or more complaints" becomes "accused with officer
-    1234 in 3 complaints and officer 5678 in 2" (the three most shared)."""
+    1234 in 3 complaints and officer 5678 in 2" (the three most shared), the partners kept."""
     if fact.feature != "coaccused_partners":
         return fact
-    every = builder.partners_of(officer, t)
-    partners = every[:3]
-    if not partners:
+    ids = builder.records.officer_ids
+    every = [(int(ids[p]), n) for p, n in builder.partners_of(officer, t)]
+    if not every:
         return fact
-    named = " and ".join(
-        f"officer {int(records.officer_ids[p])} in {n} complaints" for p, n in partners
-    )
-    more = len(every) - len(partners)
-    words = f"accused with {named}" + (f", and {more} more officers twice or more" if more else "")
-    return replace(fact, words=words)
+    named = " and ".join(f"officer {p} in {n} complaints" for p, n in every[:3])
+    more = len(every) - 3
+    words = f"accused with {named}" + (f", and {more} more officers twice or more" if more > 0
+                                        else "")  # fmt: skip
+    return replace(fact, words=words, partners=tuple(every[:3]))

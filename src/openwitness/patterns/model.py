@@ -47,10 +47,26 @@ class CalibratedModel:
         self.names = names
         self.seed = seed
 
+    def columns(self, snapshot: Snapshot) -> NDArray[np.float64]:
+        """The snapshot's features in this model's order. Records that changed since training
+        may hold a category group the model never saw (left out: it learnt nothing of it) or
+        lack one it saw (no allegations of it: zero)."""
+        if snapshot.names == self.names:
+            return snapshot.features
+        out = np.zeros((len(snapshot.officers), len(self.names)))
+        for j, name in enumerate(self.names):
+            if name in snapshot.names:
+                out[:, j] = snapshot.column(name)
+        return out
+
+    def raw(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The trees' own probabilities: the calibration is a monotone map of these, so they
+        rank the same, and they are not flat where the calibration is (at the very top)."""
+        return np.asarray(self.trees.predict_proba(features)[:, 1], dtype=np.float64)
+
     def predict(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Calibrated probabilities of the label in the next 12 months."""
-        raw = self.trees.predict_proba(features)[:, 1]
-        return np.asarray(self.calibration.predict(raw), dtype=np.float64)
+        return np.asarray(self.calibration.predict(self.raw(features)), dtype=np.float64)
 
     def importance(
         self, features: NDArray[np.float64], labels: NDArray[np.bool_]

@@ -16,10 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import func, select
 
+from openwitness.patterns import EPOCH
 from openwitness.storage.db import Database
 from openwitness.storage.models import Allegation, Complaint, Incident, Officer
 
-EPOCH = date(1900, 1, 1)
 #: findings that mean the allegation was found proven (or that there is a case to answer)
 ADVERSE_FINDINGS = frozenset(
     {"sustained", "upheld", "case-to-answer-misconduct", "case-to-answer-gross-misconduct"}

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -367,3 +368,53 @@ class LiveChunk(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     log_index: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
     end_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class PatternModel(Base):
+    """A trained early-warning model and the rolling evaluation run with it, stored together
+    so every flag can name the model and the figures it was judged by (``openwitness.patterns``).
+    """
+
+    __tablename__ = "pattern_model"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    label: Mapped[str] = mapped_column(String(16), nullable=False)  # any or sustained
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    trained_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: the last day of the records it was trained on, and their generation then
+    records_to: Mapped[date] = mapped_column(Date, nullable=False)
+    records_generation: Mapped[str] = mapped_column(String(100), nullable=False)
+    seed: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: versions of OpenWitness and scikit-learn that wrote ``model``
+    software: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    features: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    model: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    model_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class PatternRun(Base):
+    """One scoring of every officer by a model, as the records stood (their generation)."""
+
+    __tablename__ = "pattern_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("pattern_model.id"), nullable=False, index=True
+    )
+    records_generation: Mapped[str] = mapped_column(String(100), nullable=False)
+    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    population: Mapped[int] = mapped_column(Integer, nullable=False)
+    flagged: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class PatternScore(Base):
+    """An officer in a run: their score (when in the population), their place in the flags
+    (when flagged) with the facts behind it, and their peer percentiles."""
+
+    __tablename__ = "pattern_score"
+    run_id: Mapped[int] = mapped_column(ForeignKey("pattern_run.id"), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), primary_key=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    flag_rank: Mapped[int | None] = mapped_column(Integer)
+    percentiles: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    facts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

@@ -1,0 +1,154 @@
+"""Early warning in the product: a model kept with its evaluation, flags and percentiles that
+follow the records as they change, and a stored model that is checked before it is used."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from openwitness.patterns.evaluate import evaluate
+from openwitness.patterns.flags import fact_dict, flag
+from openwitness.patterns.records import load_records
+from openwitness.patterns.service import ModelUnusableError
+from openwitness.services import Services, open_services
+from openwitness.storage.models import PatternModel
+from tests.patterns.conftest import FORCE, SOURCE, load, make_rows, write_csv
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    """A jurisdiction of its own (these tests add records to it) with a sustained model."""
+    roster, rows = make_rows()
+    services = open_services(load(tmp_path_factory.mktemp("trained"), roster, rows))
+    services.early_warning.train("sustained", "tester")
+    yield services
+    services.close()
+
+
+def source_ids(services: Services) -> dict[int, str]:
+    with services.db.read() as conn:
+        return dict(conn.exec_driver_sql("SELECT id, source_id FROM officer").all())
+
+
+def test_the_model_is_kept_with_the_evaluation_run_on_the_same_records(
+    trained: Services,
+) -> None:
+    (info,) = trained.early_warning.models()
+    assert info.label == "sustained" and info.trained_by == "tester"
+    assert info.records_to == date(2019, 12, 31) or info.records_to.year == 2019
+    expected = json.loads(json.dumps(evaluate(load_records(trained.db), "sustained").to_dict()))
+    assert info.evaluation == expected
+    assert info.to_dict()["evaluation"]["rules"]["rule>=3/12m"]["budget"] > 0
+    assert "years" in info.to_dict(full=True)["evaluation"]
+
+
+def test_the_flags_are_the_stored_models_ranking_with_its_facts(trained: Services) -> None:
+    run = trained.early_warning.current("sustained")
+    assert run is not None and run.flags
+    records = load_records(trained.db)
+    assert run.as_of == date(1900, 1, 1) + timedelta(days=records.last_day)  # a closed release
+    day, expected = flag(records, "sustained")  # the same training, done afresh
+    assert run.as_of == day
+    assert [f.officer_id for f in run.flags] == [f.officer_id for f in expected]
+    assert [f.rank for f in run.flags] == list(range(1, len(expected) + 1))
+    assert all(f.facts for f in run.flags), "every flag says why"
+    for stored, fresh in zip(run.flags, expected, strict=True):
+        assert stored.facts == json.loads(json.dumps([fact_dict(f) for f in fresh.facts]))
+        assert stored.percentiles["percentile"] == fresh.peer_percentile
+    # the run is kept: a second read with nothing changed scores nothing again
+    again = trained.early_warning.current("sustained")
+    assert again is not None and again.id == run.id
+
+
+def test_flags_and_percentiles_are_recomputed_when_allegations_change(
+    trained: Services, tmp_path: Path
+) -> None:
+    before = trained.early_warning.current("sustained")
+    assert before is not None
+    flagged = {f.officer_id for f in before.flags}
+    ids = source_ids(trained)
+    quiet = next(
+        officer for officer in sorted(ids)
+        if officer not in flagged and (s := trained.early_warning.standing(officer))
+        and s.percentiles.get("allegations_5y") == 1
+    )  # fmt: skip
+    standing = trained.early_warning.standing(quiet)
+    assert standing is not None and standing.flag is None
+    # eight allegations of force in the records' last months, four found proven
+    end = before.as_of
+    rows = [
+        {
+            "complaint_id": f"NEW{n}", "received_on": (end - timedelta(days=10 * n)).isoformat(),
+            "officer_id": ids[quiet], "category": "use-of-force", "status": "closed",
+            "final_finding": "sustained" if n % 2 else "not-sustained",
+            "decided_on": (end - timedelta(days=5 * n)).isoformat(),
+        }
+        for n in range(1, 9)
+    ]  # fmt: skip
+    report = trained.importers.complaints(
+        write_csv(tmp_path / "more.csv", rows), FORCE, SOURCE, "test"
+    )
+    assert not report.rejected
+    after = trained.early_warning.current("sustained")
+    assert after is not None and after.id != before.id and after.as_of == end
+    standing = trained.early_warning.standing(quiet)
+    assert standing is not None
+    assert standing.percentiles["allegations_5y"] == 9
+    assert standing.percentiles["by_category"]["use-of-force"] > 90
+    assert standing.flag is not None  # eight in a few months, four proven: flagged now
+    assert any("allegation" in fact["words"] for fact in standing.flag.facts)
+
+
+def test_percentiles_without_start_dates_compare_counts_and_say_so(tmp_path: Path) -> None:
+    """A release with no start dates (as New York's): the 5-year count against the force's
+    officers, computed here from the CSV alone."""
+    roster, rows = make_rows()
+    for person in roster:
+        del person["employment_date"]
+    services = open_services(load(tmp_path, roster, rows))
+    try:
+        services.early_warning.train("any", "tester")
+        run = services.early_warning.current("any")
+        assert run is not None
+        day = run.as_of
+        counts = Counter(
+            r["officer_id"] for r in rows
+            if day - timedelta(days=5 * 365) < date.fromisoformat(r["received_on"]) <= day
+        )  # fmt: skip
+        every = [counts[p["officer_id"]] for p in roster]
+        by_source = {v: k for k, v in source_ids(services).items()}
+        for person in roster[:40]:
+            standing = services.early_warning.standing(by_source[person["officer_id"]], "any")
+            assert standing is not None
+            mine = counts[person["officer_id"]]
+            assert standing.percentiles["method"] == "count"
+            assert standing.percentiles["allegations_5y"] == mine
+            lower = sum(c < mine for c in every)
+            assert standing.percentiles["percentile"] == pytest.approx(
+                100 * lower / len(every), abs=0.05
+            )
+    finally:
+        services.close()
+
+
+def test_a_stored_model_that_was_altered_is_refused(trained: Services) -> None:
+    (info,) = trained.early_warning.models()
+    with trained.db.write() as conn:
+        conn.execute(
+            update(PatternModel).where(PatternModel.id == info.id).values(model=b"\x80\x05N.")
+        )
+    fresh = open_services(trained.settings)  # no model held in memory
+    try:
+        with pytest.raises(ModelUnusableError, match="does not match its recorded SHA-256"):
+            fresh.early_warning._load(info)
+        other = type(info)(**{**vars(info), "software": {"scikit-learn": "0.0"}})
+        with pytest.raises(ModelUnusableError, match="train it again"):
+            fresh.early_warning._load(other)
+    finally:
+        fresh.close()
