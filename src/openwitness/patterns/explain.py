@@ -14,11 +14,13 @@ record holds, never a judgement.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from openwitness.patterns.model import CalibratedModel
+if TYPE_CHECKING:  # the words (``describe``) are needed without the modelling libraries
+    from openwitness.patterns.model import CalibratedModel
 
 #: facts listed per flag
 FACTS = 3

@@ -98,10 +98,29 @@ class ModelInfo:
 @dataclass(frozen=True)
 class StoredFlag:
     officer_id: int
+    force: str
     rank: int
     score: float
     percentiles: dict[str, Any]
     facts: list[dict[str, Any]]
+
+    def to_dict(self, de_identified: bool = False) -> dict[str, Any]:
+        """The flag as people and tools see it. De-identified (for analysts): no officer, and
+        the co-accusal fact without the partners' names, in the general words."""
+        from openwitness.patterns.explain import describe
+
+        answer: dict[str, Any] = {
+            "rank": self.rank, "score": self.score, "force": self.force,
+            "percentiles": self.percentiles,
+        }  # fmt: skip
+        if de_identified:
+            answer["facts"] = [
+                {**{k: v for k, v in fact.items() if k != "partners"},
+                 "words": describe(fact["feature"], fact["value"])}
+                for fact in self.facts
+            ]  # fmt: skip
+            return answer
+        return {"officer": self.officer_id, **answer, "facts": self.facts}
 
 
 @dataclass(frozen=True)
@@ -131,6 +150,13 @@ def _info(row: Any) -> ModelInfo:
         row.records_to, row.seed, row.software, list(row.features), row.evaluation,
         row.model_sha256,
     )  # fmt: skip
+
+
+def _flag(row: PatternScore, force: str) -> StoredFlag:
+    assert row.flag_rank is not None and row.score is not None  # flagged rows have both
+    return StoredFlag(
+        row.officer_id, force, row.flag_rank, row.score, row.percentiles, row.facts or []
+    )
 
 
 _INFO_COLUMNS = [c for c in PatternModel.__table__.c if c.name != "model"]
@@ -309,14 +335,14 @@ class EarlyWarning:
         with self.db.read() as conn:
             run = conn.execute(select(PatternRun).where(PatternRun.id == run_id)).one()
             flagged = conn.execute(
-                select(PatternScore).where(
-                    PatternScore.run_id == run_id, PatternScore.flag_rank.is_not(None)
-                ).order_by(PatternScore.flag_rank)
-            ).all()  # fmt: skip
+                select(PatternScore, Officer.force_id)
+                .join(Officer, Officer.id == PatternScore.officer_id)
+                .where(PatternScore.run_id == run_id, PatternScore.flag_rank.is_not(None))
+                .order_by(PatternScore.flag_rank)
+            ).all()
         return Run(
             run.id, info, run.as_of, as_utc(run.computed_at) or run.computed_at, run.population,
-            [StoredFlag(r.officer_id, r.flag_rank, r.score, r.percentiles, r.facts or [])
-             for r in flagged],
+            [_flag(r.PatternScore, r.force_id) for r in flagged],
         )  # fmt: skip
 
     def standing(self, officer_id: int, label: str = "sustained") -> Standing | None:
@@ -326,15 +352,12 @@ class EarlyWarning:
             return None
         with self.db.read() as conn:
             row = conn.execute(
-                select(PatternScore).where(
-                    PatternScore.run_id == run.id, PatternScore.officer_id == officer_id
-                )
+                select(PatternScore, Officer.force_id)
+                .join(Officer, Officer.id == PatternScore.officer_id)
+                .where(PatternScore.run_id == run.id, PatternScore.officer_id == officer_id)
             ).first()
         if row is None:  # merged into another record, or not an officer
             return None
-        flag = (
-            StoredFlag(row.officer_id, row.flag_rank, row.score, row.percentiles, row.facts or [])
-            if row.flag_rank is not None
-            else None
-        )
-        return Standing(officer_id, label, run.as_of, row.percentiles, flag)
+        score = row.PatternScore
+        flag = _flag(score, row.force_id) if score.flag_rank is not None else None
+        return Standing(officer_id, label, run.as_of, score.percentiles, flag)
