@@ -110,6 +110,9 @@ PROTECTED: dict[tuple[str, str], tuple[set[Role], dict[str, Any]]] = {
     # Each editor merges a different record (a record can be merged only once).
     ("POST", "/api/v1/officers/{officer_id}/merge"): (EDITORS, {"json": {"other": "per-role"}}),
     ("GET", "/api/v1/officers/{officer_id}/record"): (EVERY_ROLE, {}),
+    ("GET", "/api/v1/officers/{officer_id}/standing"): (EVERY_ROLE, {}),
+    ("GET", "/api/v1/patterns/flags"): (EVERY_ROLE, {}),
+    ("GET", "/api/v1/patterns/models"): (EVERY_ROLE, {}),
     ("POST", "/api/v1/officers/{officer_id}/photos"): (
         EDITORS,
         {"json": {"sha256": hashlib.sha256(PHOTO).hexdigest()}},

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from openwitness.patterns.evaluate import evaluate
 from openwitness.patterns.flags import fact_dict, flag
 from openwitness.patterns.records import load_records
-from openwitness.patterns.service import ModelUnusableError
+from openwitness.patterns.service import ModelUnusableError, StoredFlag
 from openwitness.services import Services, open_services
 from openwitness.storage.models import PatternModel
 from tests.patterns.conftest import FORCE, SOURCE, load, make_rows, write_csv
@@ -135,6 +135,24 @@ def test_percentiles_without_start_dates_compare_counts_and_say_so(tmp_path: Pat
             )
     finally:
         services.close()
+
+
+def test_a_de_identified_flag_names_no_officer_and_no_partner() -> None:
+    fact = {
+        "feature": "coaccused_partners",
+        "value": 2.0,
+        "contribution": 0.01,
+        "words": "accused with officer 77 in 3 complaints and officer 78 in 2 complaints",
+        "partners": [{"officer": 77, "complaints": 3}, {"officer": 78, "complaints": 2}],
+    }
+    flag = StoredFlag(41, "kent", 1, 0.9, {"percentile": 99.0}, [fact])  # fmt: skip
+    assert flag.to_dict()["officer"] == 41 and flag.to_dict()["facts"] == [fact]
+    hidden = flag.to_dict(de_identified=True)
+    assert "officer" not in hidden and "41" not in json.dumps(hidden)
+    assert hidden["facts"] == [
+        {"feature": "coaccused_partners", "value": 2.0, "contribution": 0.01,
+         "words": "accused with 2 other officers in 2 or more complaints"}
+    ]  # fmt: skip
 
 
 def test_a_stored_model_that_was_altered_is_refused(trained: Services) -> None:

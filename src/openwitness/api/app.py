@@ -19,6 +19,7 @@ from openwitness.api.routes import (
     live,
     log,
     officers,
+    patterns,
     people,
     reports,
     session,
@@ -32,6 +33,7 @@ from openwitness.services import Services
 ROUTERS = (
     evidence, log, forces, officers, incidents, cases, allegations, people, reports, exports,
     imports, session, taxonomy, tiles, stats, stats_complaints, live,
+    patterns,
 )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from openwitness.evidence.service import (
     HashMismatch,
     UnsupportedMediaType,
 )
+from openwitness.patterns.service import ModelUnusableError
 
 logger = logging.getLogger("openwitness.api")
 
@@ -37,6 +38,7 @@ STATUS_BY_ERROR: list[tuple[type[OpenWitnessError], int]] = [
     (EmptyFile, 400),
     (InvalidRequestError, 400),
     (NotInitialisedError, 503),
+    (ModelUnusableError, 503),
     (QuotaExceeded, 429),
     (HashMismatch, 422),
 ]

@@ -152,10 +152,10 @@ def _info(row: Any) -> ModelInfo:
     )  # fmt: skip
 
 
-def _flag(row: PatternScore, force: str) -> StoredFlag:
-    assert row.flag_rank is not None and row.score is not None  # flagged rows have both
+def _flag(row: Any) -> StoredFlag:
+    """A flagged ``pattern_score`` row with the officer's ``force_id``."""
     return StoredFlag(
-        row.officer_id, force, row.flag_rank, row.score, row.percentiles, row.facts or []
+        row.officer_id, row.force_id, row.flag_rank, row.score, row.percentiles, row.facts or []
     )
 
 
@@ -342,7 +342,7 @@ class EarlyWarning:
             ).all()
         return Run(
             run.id, info, run.as_of, as_utc(run.computed_at) or run.computed_at, run.population,
-            [_flag(r.PatternScore, r.force_id) for r in flagged],
+            [_flag(r) for r in flagged],
         )  # fmt: skip
 
     def standing(self, officer_id: int, label: str = "sustained") -> Standing | None:
@@ -358,6 +358,5 @@ class EarlyWarning:
             ).first()
         if row is None:  # merged into another record, or not an officer
             return None
-        score = row.PatternScore
-        flag = _flag(score, row.force_id) if score.flag_rank is not None else None
-        return Standing(officer_id, label, run.as_of, score.percentiles, flag)
+        flag = _flag(row) if row.flag_rank is not None else None
+        return Standing(officer_id, label, run.as_of, row.percentiles, flag)

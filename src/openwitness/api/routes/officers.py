@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from openwitness.api.deps import Editor, IdPath, Reader, ServicesDep, viewer
+from openwitness.api.routes.patterns import LabelQuery
 from openwitness.cases.forms import MAX_ID, Day
 from openwitness.cases.history import history
 
@@ -70,6 +71,28 @@ def officer_record(officer_id: IdPath, services: ServicesDep, _reader: Reader) -
     """All the officer's allegations with outcomes, co-accused officers, unresolved and
     overdue counts; de-identified, so every account sees an officer's whole history."""
     return services.listings.officer_record(officer_id)
+
+
+@router.get("/{officer_id}/standing")
+def officer_standing(
+    officer_id: IdPath,
+    services: ServicesDep,
+    reader: Reader,
+    label: LabelQuery = "sustained",
+) -> dict[str, Any]:
+    """The officer among their peers (``percentiles``) and, except for analysts, their
+    early-warning flag (null when not flagged); both null until a model is trained."""
+    services.officers.get(officer_id)  # 404 for no such officer
+    standing = services.early_warning.standing(officer_id, label)
+    if standing is None:
+        return {"officer": officer_id, "label": label, "as_of": None, "percentiles": None,
+                "flag": None}  # fmt: skip
+    show_flag = standing.flag is not None and not viewer(reader).de_identified
+    return {
+        "officer": officer_id, "label": label, "as_of": standing.as_of.isoformat(),
+        "percentiles": standing.percentiles,
+        "flag": standing.flag.to_dict() if show_flag and standing.flag else None,
+    }  # fmt: skip
 
 
 @router.post("/{officer_id}/identifiers")
