@@ -4,6 +4,7 @@ follow the records as they change, and a stored model that is checked before it 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -19,6 +20,7 @@ from openwitness.patterns.service import ModelUnusableError, StoredFlag
 from openwitness.services import Services, open_services
 from openwitness.storage.models import PatternModel
 from tests.patterns.conftest import FORCE, SOURCE, load, make_rows, write_csv
+from tests.support import env_for
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +157,30 @@ def test_a_de_identified_flag_names_no_officer_and_no_partner() -> None:
     ]  # fmt: skip
 
 
+def test_the_commands_train_and_list_versions(trained: Services) -> None:
+    from tests.cli.test_cli_evidence import WITNESS
+
+    env = env_for(trained.settings)
+    run = subprocess.run(
+        [WITNESS, "patterns", "train", "--label", "any", "--json"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    made = json.loads(run.stdout)
+    assert made["label"] == "any" and made["trained_by"].startswith("cli:")
+    assert "the rolling evaluation" in run.stderr  # progress, on stderr
+    listed = subprocess.run(
+        [WITNESS, "patterns", "models"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0
+    lines = listed.stdout.splitlines()
+    assert lines[0].startswith(f"model {made['id']}: any") and "sustained" in lines[1]
+    pooled = made["evaluation"]["rules"]["rule>=3/12m"]
+    assert f"{pooled['hits_difference_pct']:+.1f}% hits" in lines[0]
+
+
 def test_a_stored_model_that_was_altered_is_refused(trained: Services) -> None:
-    (info,) = trained.early_warning.models()
+    info = next(m for m in trained.early_warning.models() if m.label == "sustained")
     with trained.db.write() as conn:
         conn.execute(
             update(PatternModel).where(PatternModel.id == info.id).values(model=b"\x80\x05N.")

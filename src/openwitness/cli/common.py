@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
+
+
+def actor() -> str:
+    """Who a change made from the command line is recorded as: the operator's login."""
+    return f"cli:{getpass.getuser()}"
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

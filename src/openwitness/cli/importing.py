@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from openwitness.cli.common import console, err_console, services
+from openwitness.cli.common import actor, console, err_console, services
 
 if TYPE_CHECKING:
     from openwitness.cases.importers.bulk import ImportReport, Progress
@@ -66,10 +65,6 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         err_console.print(f"{len(report.rejected):,} rows or values rejected", highlight=False)
 
 
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
 @app.command("cpdp")
 def import_cpdp(
     folder: Annotated[Path, typer.Argument(help="The CPDP 2018 release's folder of .csv.gz.")],
@@ -78,7 +73,7 @@ def import_cpdp(
 ) -> None:
     """Chicago's Citizens Police Data Project records (officers, unit history, complaints,
     accused officers with findings and penalties)."""
-    _run(lambda svc, tick: svc.importers.cpdp(folder, _actor(), dry_run, tick), as_json)
+    _run(lambda svc, tick: svc.importers.cpdp(folder, actor(), dry_run, tick), as_json)
 
 
 @app.command("ccrb")
@@ -88,7 +83,7 @@ def import_ccrb(
     as_json: AsJson = False,
 ) -> None:
     """New York's CCRB member-of-service histories (officers and allegations)."""
-    _run(lambda svc, tick: svc.importers.ccrb(archive, _actor(), dry_run, tick), as_json)
+    _run(lambda svc, tick: svc.importers.ccrb(archive, actor(), dry_run, tick), as_json)
 
 
 Force = Annotated[str, typer.Option(help="Force id the records belong to ('witness force list').")]
@@ -111,7 +106,7 @@ def import_roster(
 ) -> None:
     """An officer roster: one officer a row, with collar, warrant, name, rank and unit."""
     _run(
-        lambda svc, tick: svc.importers.roster(file, force, source, _actor(), dry_run, tick),
+        lambda svc, tick: svc.importers.roster(file, force, source, actor(), dry_run, tick),
         as_json,
     )
 
@@ -126,6 +121,6 @@ def import_complaints(
 ) -> None:
     """A complaint history: complaints and their allegations, findings and results."""
     _run(
-        lambda svc, tick: svc.importers.complaints(file, force, source, _actor(), dry_run, tick),
+        lambda svc, tick: svc.importers.complaints(file, force, source, actor(), dry_run, tick),
         as_json,
     )

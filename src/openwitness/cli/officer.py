@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import date, datetime
 from typing import Annotated
 
 import typer
 
-from openwitness.cli.common import console, fail, services
+from openwitness.cli.common import actor, console, fail, services
 
 app = typer.Typer(help="Officer records: identifiers over time, merging.", no_args_is_help=True)
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def _date(value: str | None) -> date | None:
@@ -41,7 +36,7 @@ def add(
     fields = {"collar": collar, "name": name, "warrant": warrant, "rank": rank, "unit": unit}
     with services() as svc:
         identifiers = {k: v for k, v in fields.items() if v is not None}
-        officer = svc.officers.add(force, identifiers, _actor(), _date(since))
+        officer = svc.officers.add(force, identifiers, actor(), _date(since))
     console.print(f"added officer {officer.id}: {officer.label}", highlight=False)
 
 
@@ -54,7 +49,7 @@ def update(
 ) -> None:
     """Record a new identifier value; the previous one is kept, closed at --since."""
     with services() as svc:
-        officer = svc.officers.update(officer_id, kind, value, _actor(), _date(since))
+        officer = svc.officers.update(officer_id, kind, value, actor(), _date(since))
     console.print(f"officer {officer.id}: {officer.label}", highlight=False)
 
 
@@ -69,7 +64,7 @@ def photo(
 
         # The operator holds the files: entitled to every item in the vault.
         who = Entitlement(None, privileged=True)
-        officer = svc.officers.add_photo(officer_id, sha256, _actor(), who)
+        officer = svc.officers.add_photo(officer_id, sha256, actor(), who)
     console.print(f"officer {officer.id}: {len(officer.photos)} photo(s)", highlight=False)
 
 
@@ -80,7 +75,7 @@ def merge(
 ) -> None:
     """Merge two records of the same officer, keeping both histories."""
     with services() as svc:
-        officer = svc.officers.merge(keep, other, _actor())
+        officer = svc.officers.merge(keep, other, actor())
     console.print(f"merged officer {other} into {officer.id}: {officer.label}", highlight=False)
 
 

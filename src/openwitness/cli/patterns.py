@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from openwitness.cli.common import console, err_console, fail, services
+from openwitness.cli.common import actor, console, err_console, fail, services
 
 
 class Label(enum.StrEnum):
@@ -75,15 +75,7 @@ def evaluate(
                 f"{figures['rule_precision']:.3f}", f"{figures['model_precision']:.3f}",
             )  # fmt: skip
     console.print(table)
-    for name, pooled in result.pooled["rules"].items():
-        low, high = pooled["hits_difference_ci95"]
-        console.print(
-            f"pooled, {name}: {pooled['budget']:,} flags; rule precision "
-            f"{pooled['rule_precision']:.3f}, model {pooled['model_precision']:.3f}; "
-            f"{pooled['hits_difference_pct']:+.1f}% hits (95% interval {low:+.1f}% to "
-            f"{high:+.1f}%)",
-            highlight=False,
-        )
+    _print_pooled(result.pooled["rules"])
     top = ", ".join(f"{name} {weight:.2f}" for name, weight in result.importance[:6])
     console.print(f"features that matter most: {top}", highlight=False)
 
@@ -104,7 +96,9 @@ def flags(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The officers whose record most needs looking at as of a day, each with the facts that
-    drove the flag. A flag is a reason to look at a record, never a finding."""
+    drove the flag, from a model trained for that day (not kept: the pages and the API use the
+    one 'witness patterns train' keeps). A flag is a reason to look at a record, never a
+    finding."""
     from datetime import date
 
     from openwitness.patterns.flags import flag
@@ -128,3 +122,64 @@ def flags(
         console.print(f"officer {item.officer_id}: score {item.score:.2f}{peers}", highlight=False)
         for fact in item.facts:
             console.print(f"  - {fact.words}", highlight=False)
+
+
+def _print_pooled(rules: dict[str, dict[str, Any]]) -> None:
+    for name, pooled in rules.items():
+        low, high = pooled["hits_difference_ci95"]
+        console.print(
+            f"pooled, {name}: {pooled['budget']:,} flags; rule precision "
+            f"{pooled['rule_precision']:.3f}, model {pooled['model_precision']:.3f}; "
+            f"{pooled['hits_difference_pct']:+.1f}% hits (95% interval {low:+.1f}% to "
+            f"{high:+.1f}%)",
+            highlight=False,
+        )
+
+
+@app.command("train")
+def train(
+    label: Annotated[
+        Label, typer.Option(help="What is predicted: any allegation, or a sustained one.")
+    ] = Label.SUSTAINED,
+    seed: Annotated[int, typer.Option(help="Seed of the model and the bootstrap.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Train the model the pages and the API flag officers with, and keep it as a new
+    version together with the rolling evaluation run on the same records. Flags are then
+    recomputed by that model whenever the allegations change; train again to learn from new
+    years."""
+    with services() as svc:
+        info = svc.early_warning.train(
+            label.value, actor(), seed, lambda words: err_console.print(words, highlight=False)
+        )
+    if as_json:
+        console.print_json(json.dumps(info.to_dict()))
+        return
+    console.print(
+        f"model {info.id} ({info.label}), trained on the records to {info.records_to}, "
+        f"SHA-256 {info.sha256}",
+        highlight=False,
+    )
+    _print_pooled(info.evaluation["rules"])
+
+
+@app.command("models")
+def models(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The trained models, newest first: each version with its evaluation."""
+    with services() as svc:
+        found = svc.early_warning.models()
+    if as_json:
+        console.print_json(json.dumps([info.to_dict() for info in found]))
+        return
+    if not found:
+        console.print("no model yet: train one with 'witness patterns train'")
+        return
+    for info in found:
+        better = info.evaluation["rules"]["rule>=3/12m"]
+        low, high = better["hits_difference_ci95"]
+        console.print(
+            f"model {info.id}: {info.label}, trained {info.trained_at:%Y-%m-%d %H:%M} UTC by "
+            f"{info.trained_by} on the records to {info.records_to}; against ≥ 3 in 12 "
+            f"months {better['hits_difference_pct']:+.1f}% hits ({low:+.1f}% to {high:+.1f}%)",
+            highlight=False,
+        )
