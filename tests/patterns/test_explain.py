@@ -125,3 +125,15 @@ def test_a_flag_names_the_officers_accused_with_this_one(tmp_path: Path) -> None
     assert named.partners == ((ids["S1"], 3), (ids["S2"], 2))
     # five years on, those complaints are out of the window
     assert builder.partners_of(s0, day_number(date(2020, 1, 1))) == []
+
+
+def test_nothing_to_explain_when_no_one_is_flagged(
+    synthetic: tuple[Services, list[dict[str, str]]],
+) -> None:
+    """A day on which the rule flags no one flags no one (the model's budget is zero)."""
+    services, _ = synthetic
+    records = load_records(services.db)
+    builder = FeatureBuilder(records)
+    snapshots = [builder.snapshot(t) for t in snapshot_days(records)]
+    model = fit_model(snapshots[:-1], [s.any_next_year for s in snapshots[:-1]])
+    assert explain(model, snapshots[-1].features, np.array([], np.int64)) == []

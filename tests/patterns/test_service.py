@@ -7,16 +7,18 @@ import json
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import update
 
 from openwitness.patterns.evaluate import evaluate
 from openwitness.patterns.flags import fact_dict, flag
 from openwitness.patterns.records import load_records
-from openwitness.patterns.service import ModelUnusableError, StoredFlag
+from openwitness.patterns.service import ModelUnusableError, StoredFlag, as_of_day
 from openwitness.services import Services, open_services
 from openwitness.storage.models import PatternModel
 from tests.patterns.conftest import FORCE, SOURCE, load, make_rows, write_csv
@@ -194,3 +196,17 @@ def test_a_stored_model_that_was_altered_is_refused(trained: Services) -> None:
             fresh.early_warning._load(other)
     finally:
         fresh.close()
+
+
+def test_a_closed_release_is_flagged_as_of_the_end_of_its_last_covered_year(
+    trained: Services,
+) -> None:
+    """As CPDP's: records run into a year barely entered; flags are as of the last year the
+    records really cover, not a day when hardly anyone has a recent complaint."""
+    records = load_records(trained.db)
+    stray = np.full(5, (date(2021, 3, 1) - date(1900, 1, 1)).days)
+    with_stray = replace(records, day=np.concatenate([records.day, stray]))
+    end_2019 = (date(2019, 12, 31) - date(1900, 1, 1)).days
+    assert as_of_day(with_stray, date(2026, 12, 2)) == end_2019
+    # an open data set (records within the last year) is flagged as of today
+    assert as_of_day(with_stray, date(2021, 6, 1)) == (date(2021, 6, 1) - date(1900, 1, 1)).days

@@ -81,6 +81,8 @@ def explain(
     model: CalibratedModel, features: NDArray[np.float64], rows: NDArray[np.int64]
 ) -> list[list[Fact]]:
     """For each of ``rows`` (indices into ``features``), the facts that raised its score most."""
+    if not len(rows):
+        return []
     typical = np.median(features, axis=0)
     base = model.raw(features[rows])
     contributions = np.zeros((len(rows), features.shape[1]))

@@ -64,10 +64,16 @@ def records_generation(conn: Connection) -> str:
 
 def as_of_day(records: AllegationRecords, on: date) -> int:
     """The day flags are computed as of: today, unless the records ended over a year ago (a
-    historical release), when it is their last day, so a closed data set is not read as a
-    force whose officers all stopped getting complaints."""
+    historical release), when it is the end of the last year they really cover (a release's
+    last months are often barely entered: CPDP's ends in 2018 but covers to 2016), so a closed
+    data set is not read as a force whose officers all stopped getting complaints."""
+    from openwitness.patterns.evaluate import covered_years
+
     t = (on - EPOCH).days
-    return t if records.last_day >= t - YEAR else records.last_day
+    if records.last_day >= t - YEAR:
+        return t
+    last_covered = (date(covered_years(records)[1], 12, 31) - EPOCH).days
+    return min(records.last_day, last_covered)
 
 
 @dataclass(frozen=True)
