@@ -62,6 +62,7 @@ def test_the_words_say_the_values() -> None:
         "more allegations per year of service than 97%"
     )
     assert describe("years_of_service", -1.0) == "no start date on record"
+    assert "than 99% of officers" in describe("peer_percentile", 99.58)
 
 
 def test_the_command_lists_flags_with_their_facts(

@@ -63,7 +63,8 @@ def describe(feature: str, value: float) -> str:
         "12 months before",
         "years_of_service": lambda v: f"{v:.0f} years of service" if v >= 0 else
         "no start date on record",
-        "peer_percentile": lambda v: f"more allegations per year of service than {v:.0f}% of "
+        # rounded down: more than 99.6% of them is not more than 100%
+        "peer_percentile": lambda v: f"more allegations per year of service than {int(v)}% of "
         "officers of the same force" if v >= 0 else "no peer comparison (under a year's service)",
         "coaccused_partners": lambda v: f"accused with {_n(v, 'other officer')} in 2 or more "
         "complaints",
