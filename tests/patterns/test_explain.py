@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from openwitness.patterns.evaluate import snapshot_days
-from openwitness.patterns.explain import describe, explain
+from openwitness.patterns.explain import describe, explain, percent_down
 from openwitness.patterns.features import FeatureBuilder
 from openwitness.patterns.model import fit_model
 from openwitness.patterns.records import load_records
@@ -63,6 +63,8 @@ def test_the_words_say_the_values() -> None:
     )
     assert describe("years_of_service", -1.0) == "no start date on record"
     assert "than 99% of officers" in describe("peer_percentile", 99.58)
+    assert describe("partners_proven_5y", 2).startswith("the officers accused with this one in 2")
+    assert percent_down(99.97) == 99.9 and percent_down(100.0 * 3 / 10) == 30.0
 
 
 def test_the_command_lists_flags_with_their_facts(

@@ -13,6 +13,7 @@ record holds, never a judgement.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,12 @@ class Fact:
     words: str
     #: for the co-accusal fact: (officer id, complaints together), the most shared first
     partners: tuple[tuple[int, int], ...] = ()
+
+
+def percent_down(value: float) -> float:
+    """A percentile to one decimal, rounded down: "more than 99.9%" is never shown as "more
+    than 100%" of the officers (one of whom is this one)."""
+    return math.floor(round(value * 10, 6)) / 10  # 30.000000000000004 and 29.999… are 30
 
 
 def _n(value: float, one: str, many: str | None = None) -> str:
@@ -68,9 +75,11 @@ def describe(feature: str, value: float) -> str:
         "officers of the same force" if v >= 0 else "no peer comparison (under a year's service)",
         "coaccused_partners": lambda v: f"accused with {_n(v, 'other officer')} in 2 or more "
         "complaints",
-        "partners_proven_5y": lambda v: f"those officers: {_n(v, 'allegation')} found proven in "
+        "partners_proven_5y": lambda v: "the officers accused with this one in 2 or more "
+        f"complaints: {_n(v, 'allegation')} found proven in "
         "5 years",
-        "partners_max_1y": lambda v: f"one of them: {_n(v, 'allegation')} in 12 months",
+        "partners_max_1y": lambda v: "an officer accused with this one in 2 or more complaints: "
+        f"{_n(v, 'allegation')} in 12 months",
     }  # fmt: skip
     if feature in fixed:
         return fixed[feature](value)

@@ -12,7 +12,7 @@ import numpy as np
 from openwitness.core.errors import InvalidRequestError
 from openwitness.patterns import EPOCH, YEAR, check_label
 from openwitness.patterns.evaluate import MIN_TRAINING_YEARS, rule_flags, snapshot_days, top
-from openwitness.patterns.explain import Fact, explain
+from openwitness.patterns.explain import Fact, explain, percent_down
 from openwitness.patterns.features import FeatureBuilder, Snapshot
 from openwitness.patterns.model import CalibratedModel, fit_model
 from openwitness.patterns.records import AllegationRecords, day_number
@@ -73,7 +73,7 @@ def score(
     return [
         Flag(
             int(records.officer_ids[now.officers[row]]), float(scores[row]),
-            None if percentile[row] < 0 else round(float(percentile[row]), 1),
+            None if percentile[row] < 0 else percent_down(float(percentile[row])),
             [_with_partners(fact, builder, int(now.officers[row]), now.t) for fact in facts[i]],
         )
         for i, row in enumerate(rows)

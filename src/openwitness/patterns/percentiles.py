@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from openwitness.patterns import YEAR
+from openwitness.patterns.explain import percent_down
 from openwitness.patterns.features import UNKNOWN, FeatureBuilder
 
 #: how a percentile was computed
@@ -48,9 +49,9 @@ def officer_percentiles(builder: FeatureBuilder, t: int) -> list[dict[str, Any]]
             "method": PER_YEAR_OF_SERVICE if known[i] else COUNT,
             "years_of_service": round(float(years[i]), 1) if known[i] else None,
             "allegations_5y": int(counts[i]),
-            "percentile": round(float(overall[i]), 1),
+            "percentile": percent_down(float(overall[i])),
             "by_category": {
-                name: round(float(groups[g][i]), 1)
+                name: percent_down(float(groups[g][i]))
                 for g, name in enumerate(builder.records.groups) if group_counts[g][i]
             },
         })  # fmt: skip
