@@ -67,8 +67,13 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def load(home: Path, roster: list[dict[str, str]], rows: list[dict[str, str]]) -> Settings:
-    settings = Settings(home=home, database_url=f"sqlite:///{home / 'w.db'}")
+def load(
+    home: Path,
+    roster: list[dict[str, str]],
+    rows: list[dict[str, str]],
+    database_url: str | None = None,
+) -> Settings:
+    settings = Settings(home=home, database_url=database_url or f"sqlite:///{home / 'w.db'}")
     services, _ = initialise(settings, "patterns.test/log")
     try:
         services.importers.roster(write_csv(home / "roster.csv", roster), FORCE, SOURCE, "test")

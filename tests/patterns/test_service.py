@@ -209,3 +209,28 @@ def test_a_closed_release_is_flagged_as_of_the_end_of_its_last_covered_year(
     assert as_of_day(with_stray, date(2026, 12, 2)) == end_2019
     # an open data set (records within the last year) is flagged as of today
     assert as_of_day(with_stray, date(2021, 6, 1)) == (date(2021, 6, 1) - date(1900, 1, 1)).days
+
+
+def test_the_model_and_its_runs_are_kept_in_postgresql(
+    postgres_schema_url: str, tmp_path: Path
+) -> None:
+    """The same on the server database a larger group runs: the model's bytes, its
+    evaluation, the run's scores and percentiles, and a new run when the records change."""
+    roster, rows = make_rows()
+    services = open_services(load(tmp_path, roster, rows, postgres_schema_url))
+    try:
+        info = services.early_warning.train("sustained", "tester")
+        fresh = open_services(services.settings)  # reads the model back from the database
+        try:
+            run = fresh.early_warning.current("sustained")
+            assert run is not None and run.model.sha256 == info.sha256 and run.flags
+            top = fresh.early_warning.standing(run.flags[0].officer_id)
+            assert top is not None and top.flag is not None and top.flag.rank == 1
+            more = [{**rows[0], "complaint_id": "PG1", "received_on": run.as_of.isoformat()}]
+            fresh.importers.complaints(write_csv(tmp_path / "more.csv", more), FORCE, SOURCE, "t")
+            again = fresh.early_warning.current("sustained")
+            assert again is not None and again.id != run.id
+        finally:
+            fresh.close()
+    finally:
+        services.close()
