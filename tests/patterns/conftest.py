@@ -67,6 +67,17 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
+def import_rows(
+    services: Services, folder: Path, roster: list[dict[str, str]], rows: list[dict[str, str]]
+) -> None:
+    """The roster and the complaints, through the generic CSV importers."""
+    services.importers.roster(write_csv(folder / "roster.csv", roster), FORCE, SOURCE, "test")
+    report = services.importers.complaints(
+        write_csv(folder / "complaints.csv", rows), FORCE, SOURCE, "test"
+    )
+    assert not report.rejected, report.rejected[:3]
+
+
 def load(
     home: Path,
     roster: list[dict[str, str]],
@@ -76,11 +87,7 @@ def load(
     settings = Settings(home=home, database_url=database_url or f"sqlite:///{home / 'w.db'}")
     services, _ = initialise(settings, "patterns.test/log")
     try:
-        services.importers.roster(write_csv(home / "roster.csv", roster), FORCE, SOURCE, "test")
-        report = services.importers.complaints(
-            write_csv(home / "complaints.csv", rows), FORCE, SOURCE, "test"
-        )
-        assert not report.rejected, report.rejected[:3]
+        import_rows(services, home, roster, rows)
     finally:
         services.close()
     return settings

@@ -99,6 +99,7 @@ def test_edge_values_in_page_addresses_never_make_a_server_error(site: Site) -> 
         *(f"/officers/{n}" for n in EDGE_INTEGERS),
         *(f"/officers/{n}/photos/{SHA}" for n in EDGE_INTEGERS),
         "/cases/1/evidence/" + "x" * 3000,
+        "/patterns",
     ]  # fmt: skip
     for user in ("admin", "analyst"):
         client = site.clients[user]
@@ -106,6 +107,9 @@ def test_edge_values_in_page_addresses_never_make_a_server_error(site: Site) -> 
             answer = client.get(path)
             assert answer.status_code < 500, (user, path, answer.text[:300])
             assert answer.headers["content-type"].startswith("text/html"), (path, answer.text)
+        for value in EDGE_TEXT:
+            answer = client.get("/patterns", params={"label": value})
+            assert answer.status_code == 400 and "Traceback" not in answer.text, (user, value)
         for name in QUERY_NAMES:
             for value in EDGE_INTEGERS + EDGE_DATES + EDGE_TEXT:
                 answer = client.get("/cases", params={name: value})

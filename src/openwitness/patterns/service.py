@@ -148,6 +148,8 @@ class Standing:
     as_of: date
     percentiles: dict[str, Any]
     flag: StoredFlag | None
+    #: how many officers the run flags
+    flagged: int
 
 
 def _info(row: Any) -> ModelInfo:
@@ -365,4 +367,4 @@ class EarlyWarning:
         if row is None:  # merged into another record, or not an officer
             return None
         flag = _flag(row) if row.flag_rank is not None else None
-        return Standing(officer_id, label, run.as_of, row.percentiles, flag)
+        return Standing(officer_id, label, run.as_of, row.percentiles, flag, len(run.flags))

@@ -13,6 +13,7 @@ from openwitness.web.routes import (
     guidance,
     live,
     live_follow,
+    patterns,
     public,
     stats,
     stats_complaints,
@@ -30,6 +31,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(stats.router)
     app.include_router(stats_complaints.router)
     app.include_router(casework.router)
+    app.include_router(patterns.router)
     app.include_router(live.router)
     app.include_router(live_follow.router)
     app.include_router(uploads_router(services.uploads))

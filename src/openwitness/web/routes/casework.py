@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,6 +36,8 @@ from openwitness.cases.listing import Filters
 from openwitness.cases.outcomes import FINDINGS, HANDLING_ROUTES, RESULTS, STATUSES
 from openwitness.cases.taxonomy import taxonomy
 from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
+from openwitness.patterns.service import ModelUnusableError, Standing
+from openwitness.services import Services
 from openwitness.web.casework_view import evidence_facts, history_entries, officers_in, size_text
 from openwitness.web.fields import field_errors
 from openwitness.web.officer_fields import allegation_force, known_force, resolve_officer
@@ -94,7 +97,7 @@ def signed_in(request: Request, services: ServicesDep) -> Account:
 SignedIn = Annotated[Account, Depends(signed_in)]
 
 
-def _page(
+def render(
     request: Request, account: Account | None, name: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -132,7 +135,7 @@ def _editor(account: Account) -> None:
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str = "/cases") -> HTMLResponse:
-    return _page(request, None, "sign_in.html", next=_local(next), error=None, username="")
+    return render(request, None, "sign_in.html", next=_local(next), error=None, username="")
 
 
 def _local(target: str) -> str:
@@ -151,7 +154,7 @@ def sign_in(
     username, password = str(form.get("username", ""))[:64], str(form.get("password", ""))
     target = _local(str(form.get("next", "/cases")))
     if (wait := sign_in_refused(request, username)) is not None:
-        page = _page(
+        page = render(
             request, None, "sign_in.html", status_code=429, next=target, username=username,
             error=try_again_in(wait, "attempts to sign in"),
         )  # fmt: skip
@@ -160,7 +163,7 @@ def sign_in(
         token, _account = services.sessions.sign_in(username, password[:1024])
     except AuthenticationFailed:
         sign_in_result(request, username, succeeded=False)
-        return _page(
+        return render(
             request, None, "sign_in.html", status_code=401, next=target, username=username,
             error="That username and password do not match an account.",
         )  # fmt: skip
@@ -183,9 +186,7 @@ def sign_out(
     return response
 
 
-def _filters(
-    request: Request, account: Account, services: Any
-) -> tuple[Filters, dict[str, str]]:
+def _filters(request: Request, account: Account, services: Any) -> tuple[Filters, dict[str, str]]:
     given = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
     errors: dict[str, str] = {}
 
@@ -237,7 +238,7 @@ def case_list(request: Request, services: ServicesDep, account: SignedIn) -> HTM
     listed = {o for c in (page.items if page else []) for o in c["officers"]}
     labels = services.officers.labels(listed | ({chosen.officer} if chosen.officer else set()))
     forces = services.forces.list()
-    return _page(
+    return render(
         request, account, "cases.html", status_code=422 if errors else 200,
         page=page, errors=errors, values=params, statuses=STATUSES, labels=labels,
         chosen_officer=labels.get(chosen.officer) if chosen.officer else None,
@@ -295,7 +296,7 @@ def case_page(
     request: Request, case_id: IdPath, services: ServicesDep, account: SignedIn
 ) -> HTMLResponse:
     context = _case_context(services, account, case_id)
-    return _page(request, account, "case.html", errors={}, values={}, **context)
+    return render(request, account, "case.html", errors={}, values={}, **context)
 
 
 @router.get("/cases/{case_id}/evidence/{sha256}")
@@ -336,7 +337,7 @@ def add_allegation(
         added, _earlier = services.cases.add_allegation(case_id, new, viewer(account))
     except (ValidationError, OpenWitnessError) as error:
         context = _case_context(services, account, case_id)
-        return _page(
+        return render(
             request, account, "case.html", status_code=422,
             errors={"new": field_errors(error)}, values=given, **context,
         )  # fmt: skip
@@ -370,7 +371,7 @@ def record_outcome(
         case = given.get("case", "")  # the page the form was on, to show it again
         case_id = int(case) if case.isdigit() and int(case) < 2**31 else 0
         context = _case_context(services, account, case_id)
-        return _page(
+        return render(
             request, account, "case.html", status_code=422,
             errors={allegation_id: errors}, values={}, **context,
         )  # fmt: skip
@@ -391,11 +392,25 @@ def officer_page(
         {officer_id, *(c["officer"] for c in record["co_accused"])}
         | ({officer.merged_into} if officer.merged_into else set())
     )
-    return _page(
+    standing = _standing(services, officer_id)
+    if standing and standing.flag and viewer(account).de_identified:
+        standing = replace(standing, flag=None)  # analysts never learn who is flagged
+    return render(
         request, account, "officer.html", officer=officer.to_dict(), photos=photos, record=record,
-        labels=labels, title=labels[officer_id],
+        labels=labels, title=labels[officer_id], standing=standing,
         editable=account.role in (Role.ADMIN, Role.CASEWORKER),
     )  # fmt: skip
+
+
+def _standing(services: Services, officer_id: int) -> Standing | None:
+    """The officer among their peers by the sustained model, else the any-allegation one;
+    None before any is trained, or when it cannot be used (the profile still shows)."""
+    try:
+        return services.early_warning.standing(officer_id) or services.early_warning.standing(
+            officer_id, "any"
+        )
+    except ModelUnusableError:
+        return None
 
 
 @router.get("/officers/{officer_id}/photos/{sha256}")
@@ -419,7 +434,7 @@ def overdue_page(request: Request, services: ServicesDep, account: SignedIn) -> 
         {o["officer"] for o in counts["by_officer"]}
         | {a["officer"] for a in allegations.items if a["officer"] is not None}
     )
-    return _page(
+    return render(
         request, account, "overdue.html", counts=counts, allegations=allegations, labels=labels,
         force_names=services.officers.force_names(
             {f["force"] for f in counts["by_force"]} | {a["force"] for a in allegations.items}
@@ -430,7 +445,7 @@ def overdue_page(request: Request, services: ServicesDep, account: SignedIn) -> 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, services: ServicesDep, account: SignedIn) -> HTMLResponse:
     _admin(account)
-    return _page(
+    return render(
         request, account, "import.html", report=None, errors={}, values={"dry_run": "on"},
         forces=services.forces.list(),
     )  # fmt: skip
@@ -468,7 +483,7 @@ def run_import(
                 )  # fmt: skip
             except OpenWitnessError as error:
                 errors.update(field_errors(error, fallback="file"))
-    return _page(
+    return render(
         request, account, "import.html", status_code=422 if errors else 200,
         report=report.to_dict() if report else None, errors=errors, values=values,
         forces=services.forces.list(),
