@@ -3,6 +3,7 @@ follow the records as they change, and a stored model that is checked before it 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from collections import Counter
@@ -178,6 +179,30 @@ def test_the_commands_train_and_list_versions(trained: Services) -> None:
     assert lines[0].startswith(f"model {made['id']}: any") and "sustained" in lines[1]
     pooled = made["evaluation"]["rules"]["rule>=3/12m"]
     assert f"{pooled['hits_difference_pct']:+.1f}% hits" in lines[0]
+
+
+def test_a_version_is_exported_as_the_model_file_and_its_evaluation(
+    trained: Services, tmp_path: Path
+) -> None:
+    from tests.cli.test_cli_evidence import WITNESS
+
+    info = next(m for m in trained.early_warning.models() if m.label == "sustained")
+    run = subprocess.run(
+        [WITNESS, "patterns", "export", str(info.id), str(tmp_path / "out")],
+        env=env_for(trained.settings), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    model_file = tmp_path / "out" / f"openwitness-model-{info.id}.pkl"
+    described = json.loads((tmp_path / "out" / f"openwitness-model-{info.id}.json").read_text())
+    assert hashlib.sha256(model_file.read_bytes()).hexdigest() == described["model_sha256"]
+    assert described["model_sha256"] == info.sha256
+    assert described["evaluation"] == info.evaluation and described["label"] == "sustained"
+    missing = subprocess.run(
+        [WITNESS, "patterns", "export", "999", str(tmp_path / "none")],
+        env=env_for(trained.settings), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert missing.returncode == 1 and "no early-warning model 999" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def test_a_stored_model_that_was_altered_is_refused(trained: Services) -> None:

@@ -183,3 +183,16 @@ def models(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
             f"months {better['hits_difference_pct']:+.1f}% hits ({low:+.1f}% to {high:+.1f}%)",
             highlight=False,
         )
+
+
+@app.command("export")
+def export(
+    model: Annotated[int, typer.Argument(min=1, help="The model number (patterns models).")],
+    folder: Annotated[Path, typer.Argument(help="Where to write the two files.", file_okay=False)],
+) -> None:
+    """Write a model version as files to publish together: the model as saved (.pkl) and its
+    description with the whole evaluation and the model file's SHA-256 (.json)."""
+    with services() as svc:
+        written = svc.early_warning.export(model, folder)
+    for path in written:
+        console.print(str(path), highlight=False)

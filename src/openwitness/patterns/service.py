@@ -11,12 +11,14 @@ append-only history), and a read that finds the generation moved scores everyone
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib.metadata import version
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -24,6 +26,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from openwitness import __version__
 from openwitness.core.clock import as_utc, now, today
 from openwitness.core.errors import InvalidRequestError, NotFoundError, OpenWitnessError
+from openwitness.core.files import write_atomically
 from openwitness.patterns import EPOCH, YEAR, check_label
 from openwitness.storage.db import Database
 from openwitness.storage.models import (
@@ -233,6 +236,32 @@ class EarlyWarning:
             raise NotFoundError(f"there is no early-warning model {model_id}")
         return _info(row)
 
+    def export(self, model_id: int, folder: Path) -> tuple[Path, Path]:
+        """Write a version as two files anyone can publish together: the model as saved
+        (``openwitness-model-N.pkl``) and its description with the evaluation and the model
+        file's SHA-256 (``openwitness-model-N.json``)."""
+        info = self.model_info(model_id)
+        blob = self._model_bytes(info)
+        folder.mkdir(parents=True, exist_ok=True)
+        model_path = folder / f"openwitness-model-{model_id}.pkl"
+        described = folder / f"openwitness-model-{model_id}.json"
+        write_atomically(model_path, blob)
+        write_atomically(described, json.dumps(info.to_dict(full=True), indent=2) + "\n")
+        return model_path, described
+
+    def _model_bytes(self, info: ModelInfo) -> bytes:
+        """The model as saved, refused unless it still matches its recorded SHA-256."""
+        with self.db.read() as conn:
+            blob: bytes = conn.execute(
+                select(PatternModel.model).where(PatternModel.id == info.id)
+            ).scalar_one()
+        if hashlib.sha256(blob).hexdigest() != info.sha256:
+            raise ModelUnusableError(
+                f"early-warning model {info.id} does not match its recorded SHA-256 (damaged or "
+                "altered): train it again with 'witness patterns train'"
+            )
+        return blob
+
     def _latest(self, label: str) -> ModelInfo | None:
         check_label(label)
         with self.db.read() as conn:
@@ -251,15 +280,7 @@ class EarlyWarning:
                 f"{info.software.get('scikit-learn')} and this is {_sklearn()}: train "
                 "it again with 'witness patterns train'"
             )
-        with self.db.read() as conn:
-            blob = conn.execute(
-                select(PatternModel.model).where(PatternModel.id == info.id)
-            ).scalar_one()
-        if hashlib.sha256(blob).hexdigest() != info.sha256:
-            raise ModelUnusableError(
-                f"early-warning model {info.id} does not match its recorded SHA-256 (damaged or "
-                "altered): train it again with 'witness patterns train'"
-            )
+        blob = self._model_bytes(info)
         # pickle is how scikit-learn models are saved; these bytes were written by `train`
         # into the database and match the digest recorded with them
         from openwitness.patterns.model import CalibratedModel
