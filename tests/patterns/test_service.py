@@ -71,6 +71,19 @@ def test_the_flags_are_the_stored_models_ranking_with_its_facts(trained: Service
     assert again is not None and again.id == run.id
 
 
+def test_a_kept_run_lasts_a_day(trained: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing changed, but a day has passed: every window moved, so everyone is scored again
+    (as of the new day where the records are current)."""
+    from openwitness.patterns import service
+
+    run = trained.early_warning.current("sustained")
+    assert run is not None
+    assert trained.early_warning.current("sustained").id == run.id  # type: ignore[union-attr]
+    monkeypatch.setattr(service, "today", lambda: date.today() + timedelta(days=1))
+    later = trained.early_warning.current("sustained")
+    assert later is not None and later.id != run.id
+
+
 def test_flags_and_percentiles_are_recomputed_when_allegations_change(
     trained: Services, tmp_path: Path
 ) -> None:

@@ -65,6 +65,12 @@ def records_generation(conn: Connection) -> str:
     return ".".join(str(value or 0) for value in row)
 
 
+def _run_key(conn: Connection) -> str:
+    """What a kept run is valid for: the records as they are, on this day (a day later every
+    window has moved, even with nothing new)."""
+    return f"{today().isoformat()}:{records_generation(conn)}"
+
+
 def as_of_day(records: AllegationRecords, on: date) -> int:
     """The day flags are computed as of: today, unless the records ended over a year ago (a
     historical release), when it is the end of the last year they really cover (a release's
@@ -300,11 +306,11 @@ class EarlyWarning:
         if info is None:
             return None
         with self.db.read() as conn:
-            run_id = self._run_for(conn, info.id, records_generation(conn))
+            run_id = self._run_for(conn, info.id, _run_key(conn))
         if run_id is None:
             with self._lock:
                 with self.db.read() as conn:
-                    run_id = self._run_for(conn, info.id, records_generation(conn))
+                    run_id = self._run_for(conn, info.id, _run_key(conn))
                 if run_id is None:
                     run_id = self._score(info)
         return self._read_run(run_id, info)
@@ -326,7 +332,7 @@ class EarlyWarning:
 
         model = self._load(info)
         with self.db.read() as conn:
-            generation = records_generation(conn)
+            generation = _run_key(conn)
         records = load_records(self.db)
         builder = FeatureBuilder(records)
         t = as_of_day(records, today())
