@@ -272,3 +272,22 @@ def test_the_model_and_its_runs_are_kept_in_postgresql(
             fresh.close()
     finally:
         services.close()
+
+
+def test_a_figure_that_could_not_be_computed_is_kept_as_null(
+    trained: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NaN is not JSON: PostgreSQL's JSON and the API's answers refuse it."""
+    from openwitness.patterns import evaluate as evaluation_module
+
+    class Undefined:
+        def to_dict(self) -> dict[str, object]:
+            return {"rules": {"rule>=3/12m": {"hits_difference_ci95": [float("nan"), 1.0]}}}
+
+    monkeypatch.setattr(evaluation_module, "evaluate", lambda *_args: Undefined())
+    info = trained.early_warning.train("any", "tester")
+    assert info.evaluation["rules"]["rule>=3/12m"]["hits_difference_ci95"] == [None, 1.0]
+    json.dumps(info.to_dict(full=True), allow_nan=False)  # what the API sends
+    from openwitness.cli.patterns import _interval
+
+    assert _interval(info.evaluation["rules"]["rule>=3/12m"]).startswith("no 95% interval")

@@ -126,14 +126,19 @@ def flags(
 
 def _print_pooled(rules: dict[str, dict[str, Any]]) -> None:
     for name, pooled in rules.items():
-        low, high = pooled["hits_difference_ci95"]
         console.print(
             f"pooled, {name}: {pooled['budget']:,} flags; rule precision "
             f"{pooled['rule_precision']:.3f}, model {pooled['model_precision']:.3f}; "
-            f"{pooled['hits_difference_pct']:+.1f}% hits (95% interval {low:+.1f}% to "
-            f"{high:+.1f}%)",
+            f"{pooled['hits_difference_pct']:+.1f}% hits ({_interval(pooled)})",
             highlight=False,
         )
+
+
+def _interval(pooled: dict[str, Any]) -> str:
+    low, high = pooled["hits_difference_ci95"]
+    if low is None or high is None:  # stored as null when it could not be computed
+        return "no 95% interval: too few hits to resample"
+    return f"95% interval {low:+.1f}% to {high:+.1f}%"
 
 
 @app.command("train")
@@ -176,11 +181,10 @@ def models(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         return
     for info in found:
         better = info.evaluation["rules"]["rule>=3/12m"]
-        low, high = better["hits_difference_ci95"]
         console.print(
             f"model {info.id}: {info.label}, trained {info.trained_at:%Y-%m-%d %H:%M} UTC by "
             f"{info.trained_by} on the records to {info.records_to}; against ≥ 3 in 12 "
-            f"months {better['hits_difference_pct']:+.1f}% hits ({low:+.1f}% to {high:+.1f}%)",
+            f"months {better['hits_difference_pct']:+.1f}% hits ({_interval(better)})",
             highlight=False,
         )
 

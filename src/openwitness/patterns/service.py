@@ -211,7 +211,11 @@ class EarlyWarning:
                 "there are no allegations against named officers to learn from"
             )
         progress(f"{len(records.day):,} allegations; the rolling evaluation, a model per year…")
-        evaluation = evaluate(records, label, seed).to_dict()
+        # a figure that could not be computed (NaN: no hits to compare in a bootstrap sample)
+        # is kept as null, which JSON, PostgreSQL and the API's answers all take
+        evaluation = json.loads(
+            json.dumps(evaluate(records, label, seed).to_dict()), parse_constant=lambda _: None
+        )
         progress("training the model on every year whose outcome is known…")
         model = train(FeatureBuilder(records), label, records.last_day, seed)
         blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
