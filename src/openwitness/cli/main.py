@@ -21,6 +21,7 @@ from openwitness.cli import (
     log,
     officer,
     patterns,
+    screening,
     stats,
 )
 from openwitness.cli.common import console, fail
@@ -46,6 +47,7 @@ app.add_typer(export.app, name="export")
 app.add_typer(stats.app, name="stats")
 app.add_typer(live.app, name="live")
 app.add_typer(patterns.app, name="patterns")
+app.add_typer(screening.app, name="screening")
 app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")
