@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 
 from openwitness.cli.common import console, err_console, fail
 
+T = TypeVar("T")
+
 app = typer.Typer(
-    help="Conduct screening: read exported WhatsApp and Telegram chats.",
+    help="Conduct screening: read exported WhatsApp and Telegram chats; train and judge the "
+    "message classifier.",
     no_args_is_help=True,
 )
 
@@ -59,3 +63,200 @@ def parse(
         + ", ".join(f"{count:,} {kind}" for kind, count in kinds.items()),
         highlight=False,
     )
+
+
+@app.command("score")
+def score(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A WhatsApp .txt or .zip export, or a Telegram result.json.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    top: Annotated[int, typer.Option(min=1, help="How many messages to show.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Read an export and list the messages most likely hateful or violent first, each with
+    its categories and whether the messages before it are why (scored with its context).
+    Uses the model trained here ('train'), else the one shipped with OpenWitness. Reads
+    only; nothing is kept."""
+    from openwitness.core.config import Settings
+    from openwitness.screening.classifier import load, model_path
+    from openwitness.screening.exports import open_export
+    from openwitness.screening.rank import score_chat
+
+    export = _or_fail(lambda: open_export(file))
+    model = _or_fail(lambda: load(model_path(Settings.from_env().home)))
+    messages = export.parsed.messages
+    ranked = score_chat(model, messages)[:top]
+    if as_json:
+        answer = [
+            messages[s.index].to_dict()
+            | {
+                "index": s.index,
+                "score": s.score,
+                "flagged": s.flagged,
+                "by_context": s.by_context,
+                "scores": s.scores,
+            }
+            for s in ranked
+        ]
+        print(json.dumps(answer, indent=1, ensure_ascii=False))
+        return
+    for scored in ranked:
+        message = messages[scored.index]
+        reasons = ", ".join(scored.flagged) or "not flagged"
+        context = " (with the messages before it)" if scored.by_context else ""
+        console.print(
+            f"{scored.score:.2f}  {message.time}  [bold]{escape(message.author or '')}[/bold]"
+            f"  [dim]{reasons}{context}[/dim]\n    {escape(message.text)}",
+            highlight=False,
+        )
+
+
+CorporaOption = Annotated[
+    Path,
+    typer.Option(
+        help="The labelled corpora folder (../shared/data/abuse-text in a checkout).",
+        exists=True,
+        file_okay=False,
+    ),
+]
+
+
+@app.command("train")
+def train(
+    corpora: CorporaOption,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the model (default: the data folder's model).", dir_okay=False
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the held-back split.")] = 0,
+) -> None:
+    """Train the message classifier on the training corpora only (never HateCheck, ETHOS or
+    a test split) and write it; screening then uses it instead of the one shipped inside the
+    package. The same corpora and seed give the same model."""
+    from openwitness.core.config import Settings
+    from openwitness.screening.classifier import save
+    from openwitness.screening.classifier import train as fit
+    from openwitness.screening.corpora import training_set
+
+    target = output or Settings.from_env().home / "screening-model.joblib.xz"
+    examples = _or_fail(lambda: training_set(corpora))
+    model = fit(examples, seed, lambda line: err_console.print(line, highlight=False))
+    save(model, target)
+    thresholds = ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds.items())
+    console.print(
+        f"trained on {len(examples):,} texts; flags at {thresholds}; written to {target}",
+        highlight=False,
+    )
+
+
+@app.command("evaluate")
+def evaluate(
+    corpora: CorporaOption,
+    model_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Judge this model file (one written by 'train') instead of training one.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the training run.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Train on the training corpora (or load --model), then judge it on the held-out test
+    sets (HateCheck, ETHOS, EDOS's and Guest's test splits) beside a keyword list,
+    alt-profanity-check and "flag everything": precision, recall and F1 per set and per
+    category. The tables in docs/screening.md are this command's output."""
+    from openwitness.screening.classifier import load
+    from openwitness.screening.classifier import train as fit
+    from openwitness.screening.corpora import training_set
+    from openwitness.screening.evaluate import evaluate as judge
+
+    def say(line: str) -> None:
+        err_console.print(line, highlight=False)
+
+    if model_file is not None:
+        model = _or_fail(lambda: load(model_file))
+    else:
+        model = fit(_or_fail(lambda: training_set(corpora)), seed, say)
+    result = _or_fail(lambda: judge(model, corpora, say))
+    if as_json:
+        print(json.dumps(result, indent=1))
+        return
+    _print_tables(result)
+
+
+def _or_fail(step: Callable[[], T]) -> T:
+    from openwitness.core.errors import OpenWitnessError
+
+    try:
+        return step()
+    except OpenWitnessError as error:
+        fail(str(error))
+
+
+def _difference(model: dict[str, Any], scores: dict[str, Any]) -> str:
+    interval = scores.get("model_f1_difference_ci95")
+    if interval is None:
+        return ""
+    low, high = interval
+    return f"{model['f1'] - scores['f1']:+.3f} [{low:+.3f}, {high:+.3f}]"
+
+
+def _print_tables(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    wide = Console(width=max(console.width, 120), soft_wrap=True)
+
+    flags = Table(title="Flag (hateful) against each set's own label", title_justify="left")
+    columns = (
+        "set",
+        "n (positive)",
+        "method",
+        "precision",
+        "recall",
+        "F1",
+        "model's F1 - this [95%]",
+    )
+    for column in columns:
+        flags.add_column(column, justify="left" if column in ("set", "method") else "right")
+    for name, entry in result["sets"].items():
+        for method, scores in entry["methods"].items():
+            if scores is None:
+                flags.add_row(name, "", method, "not installed", "", "")
+                continue
+            flags.add_row(
+                name,
+                f"{entry['n']:,} ({entry['positives']:,})",
+                method,
+                f"{scores['precision']:.3f}",
+                f"{scores['recall']:.3f}",
+                f"{scores['f1']:.3f}",
+                _difference(entry["methods"]["model"], scores),
+            )
+    wide.print(flags)
+    per_category = Table(title="Categories (the model only)", title_justify="left")
+    for column in ("set", "category", "n (positive)", "precision", "recall", "F1"):
+        per_category.add_column(
+            column, justify="left" if column in ("set", "category") else "right"
+        )
+    for name, entry in result["sets"].items():
+        for category, scores in entry["categories"].items():
+            per_category.add_row(
+                name,
+                category,
+                f"{scores['n']:,} ({scores['positives']:,})",
+                f"{scores['precision']:.3f}",
+                f"{scores['recall']:.3f}",
+                f"{scores['f1']:.3f}",
+            )
+    wide.print(per_category)
