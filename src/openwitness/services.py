@@ -29,6 +29,7 @@ from openwitness.ledger.note import Signer
 from openwitness.ledger.store import TransparencyLog
 from openwitness.live.service import LiveRecordings
 from openwitness.patterns.service import EarlyWarning
+from openwitness.screening.service import Screening
 from openwitness.stats.service import PoliceStats
 from openwitness.storage.db import Database
 
@@ -56,6 +57,7 @@ class Services:
     police_stats: PoliceStats
     live: LiveRecordings
     early_warning: EarlyWarning
+    screening: Screening
     #: None when no SMTP server is configured
     mailer: SmtpMailer | None
 
@@ -74,7 +76,10 @@ def _build(settings: Settings, signer: Signer) -> Services:
     blobs = BlobStore(settings.blob_dir, settings.staging_dir)
     vault = Vault(db, log, blobs, settings.max_upload_bytes)
     with db.read() as conn:
-        no_sealed_data = conn.exec_driver_sql("SELECT count(*) FROM person").scalar_one() == 0
+        no_sealed_data = not any(
+            conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()  # noqa: S608
+            for table in ("person", "screening_participant")
+        )
     sealer = load_sealer(settings, may_create=no_sealed_data)
     incidents = Incidents(db)
     cases = Cases(db, incidents, sealer)
@@ -90,6 +95,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
         PoliceStats(settings.stats_dir),
         LiveRecordings(db, vault, settings.live_chunk_max_bytes, settings.live_idle_seconds),
         EarlyWarning(db),
+        Screening(db, vault, sealer, settings.home),
         SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else None,
     )  # fmt: skip
 

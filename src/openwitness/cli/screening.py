@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.markup import escape
 
-from openwitness.cli.common import console, err_console, fail
+from openwitness.cli.common import actor, console, err_console, fail, services
 
 T = TypeVar("T")
 
@@ -260,3 +260,121 @@ def _print_tables(result: dict[str, Any]) -> None:
                 f"{scores['f1']:.3f}",
             )
     wide.print(per_category)
+
+
+@app.command("add")
+def add(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A WhatsApp .txt or .zip export, or a Telegram result.json.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    case: Annotated[int | None, typer.Option(help="The case (complaint id) it belongs to.")] = None,
+    organisation: Annotated[
+        str | None, typer.Option("--org", help="The organisation that holds it.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Lodge an export as evidence: the file is logged (it gets a receipt) only once it has
+    been read as an export; every photo, video, voice note and document in a zip is lodged
+    too and linked to its message; photos get perceptual hashes; every message is scored.
+    Participants' names and numbers are sealed. The same file lodged again is the same
+    screening."""
+    with services() as svc:
+        if case is not None:
+            svc.cases.get(case)  # a missing case is refused before anything is logged
+        lodged = svc.screening.add(
+            file,
+            actor(),
+            organisation,
+            case,
+            lambda line: err_console.print(line, highlight=False),
+        )
+    if as_json:
+        print(json.dumps(lodged.to_dict(), indent=1))
+        return
+    console.print(
+        f"export {lodged.export_id}: {lodged.messages:,} lines, {lodged.flagged:,} flagged; "
+        f"log entry {lodged.log_index}, SHA-256 {lodged.sha256}; "
+        f"{lodged.attachments_lodged:,} attachment(s) lodged, "
+        f"{lodged.attachments_kept_in_export:,} kept in the export only",
+        highlight=False,
+    )
+    for note in lodged.notes:
+        err_console.print(f"note: {escape(note)}", highlight=False)
+
+
+@app.command("list")
+def list_exports(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The exports lodged here, with their counts of messages and flags."""
+    with services() as svc:
+        exports = svc.screening.exports()
+    if as_json:
+        print(json.dumps(exports, indent=1))
+        return
+    for export in exports:
+        console.print(
+            f"{export['id']}  {export['lodged_at']}  {escape(export['file_name'])}  "
+            f"{export['messages']:,} lines, {export['flagged']:,} flagged",
+            highlight=False,
+        )
+
+
+@app.command("show")
+def show(
+    export_id: Annotated[int, typer.Argument(help="The export's number ('list').")],
+    top: Annotated[int, typer.Option(min=1, help="How many messages to show.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A lodged export's messages, highest score first, with who wrote them (unsealed: the
+    command line runs on the server, which holds the key)."""
+    with services() as svc:
+        export = svc.screening.export(export_id)
+        names = svc.screening.participants(export_id)
+        ranked = svc.screening.ranked(export_id, top)
+    for message in ranked:
+        message["author"] = names.get(message["participant"])
+    if as_json:
+        print(json.dumps(export | {"ranked": ranked}, indent=1, ensure_ascii=False))
+        return
+    console.print(
+        f"{escape(export['file_name'])}: {export['messages']:,} lines, {export['flagged']:,} "
+        f"flagged; SHA-256 {export['sha256']}",
+        highlight=False,
+    )
+    for message in ranked:
+        reasons = ", ".join(message["flagged"] or []) or "not flagged"
+        console.print(
+            f"{message['score']:.2f}  {message['time']}  [bold]{escape(message['author'] or '')}"
+            f"[/bold]  [dim]{reasons}[/dim]\n    {escape(message['text'])}",
+            highlight=False,
+        )
+
+
+@app.command("photo")
+def photo(
+    image: Annotated[
+        Path, typer.Argument(help="A photograph to look for.", exists=True, dir_okay=False)
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Find a photograph in the lodged exports, even re-compressed, resized or lightly
+    cropped (perceptual hashes), closest first."""
+    with services() as svc:
+        found = svc.screening.find_photo(image)
+    if as_json:
+        print(json.dumps(found, indent=1))
+        return
+    if not found:
+        console.print("not found in any lodged export", highlight=False)
+    for match in found:
+        console.print(
+            f"export {match['export']}: {escape(match['member'])} "
+            f"({match['distance']} bits apart of 128)",
+            highlight=False,
+        )

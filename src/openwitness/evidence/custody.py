@@ -63,9 +63,7 @@ def issue_claim(conn: Connection, sha256: str, token: str | None = None) -> str:
         delete(EvidenceClaim).where(EvidenceClaim.token_sha256 == _digest(token))
     )  # the same upload lodged again (a retried request) keeps one claim
     conn.execute(
-        insert(EvidenceClaim).values(
-            token_sha256=_digest(token), sha256=sha256, created_at=started
-        )
+        insert(EvidenceClaim).values(token_sha256=_digest(token), sha256=sha256, created_at=started)
     )
     return token
 

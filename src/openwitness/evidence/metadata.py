@@ -43,6 +43,9 @@ from PIL import Image
 
 from openwitness.evidence.sniff import ALLOWED_MEDIA_TYPES
 
+#: files a capability reads itself (chat exports: text, JSON, zip); no capture metadata
+DOCUMENT_TYPES_WITHOUT_METADATA = ("text/plain", "application/json", "application/zip")
+
 __all__ = ["extract_metadata", "parse_iso6709"]
 
 # --- result ---------------------------------------------------------------------------------
@@ -654,6 +657,8 @@ def extract_metadata(path: Path, media_type: str) -> dict[str, object]:
     """
     meta = _Metadata()
     kind = ALLOWED_MEDIA_TYPES.get(media_type)
+    if media_type in DOCUMENT_TYPES_WITHOUT_METADATA:
+        return meta.as_dict()
     if kind is None:
         meta.fail("dispatch", f"no metadata extractor for media type {media_type!r}")
         return meta.as_dict()

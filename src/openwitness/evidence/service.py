@@ -84,6 +84,10 @@ def check_sha256(value: str) -> str:
     return value
 
 
+#: names the media type of a staged file its caller has read in full, or None to refuse it
+Accept = Callable[[Path], str | None]
+
+
 class Vault:
     def __init__(
         self, db: Database, log: TransparencyLog, blobs: BlobStore, max_upload_bytes: int
@@ -111,12 +115,22 @@ class Vault:
         except UploadTooLarge as exc:
             raise FileTooLarge(str(exc)) from exc
 
-    def complete(self, staged: StagingFile, expected_sha256: str | None = None) -> IngestResult:
+    def complete(
+        self,
+        staged: StagingFile,
+        expected_sha256: str | None = None,
+        accept: Accept | None = None,
+    ) -> IngestResult:
         """Log and store the staged bytes. With ``expected_sha256`` (the hash the uploader
-        computed), other bytes are refused before anything enters the log."""
+        computed), other bytes are refused before anything enters the log. ``accept`` lets a
+        capability that has read the whole file itself (a chat export, which no magic number
+        identifies) name its type; plain uploads never get one."""
         if staged.size == 0:
             raise EmptyFile("file is empty")
-        media_type = sniff_media_type(bytes(staged.head))
+        if accept is not None:
+            media_type = accept(staged.path)
+        else:
+            media_type = sniff_media_type(bytes(staged.head))
         if media_type is None:
             allowed = ", ".join(sorted(ALLOWED_MEDIA_TYPES))
             raise UnsupportedMediaType(
@@ -171,23 +185,25 @@ class Vault:
         path: Path,
         progress: Callable[[int], None] | None = None,
         expected_sha256: str | None = None,
+        accept: Accept | None = None,
     ) -> IngestResult:
         """Ingest a local file, streamed in chunks; ``progress`` gets the bytes done so far."""
         with path.open("rb") as source:
-            return self.ingest_stream(source, progress, expected_sha256)
+            return self.ingest_stream(source, progress, expected_sha256, accept)
 
     def ingest_stream(
         self,
         source: BinaryIO,
         progress: Callable[[int], None] | None = None,
         expected_sha256: str | None = None,
+        accept: Accept | None = None,
     ) -> IngestResult:
         with self.upload() as staged:
             while chunk := source.read(CHUNK_SIZE):
                 self.write(staged, chunk)
                 if progress:
                     progress(staged.size)
-            return self.complete(staged, expected_sha256)
+            return self.complete(staged, expected_sha256, accept)
 
     def recover(self) -> None:
         """Clean up after crashed ingests (see :meth:`BlobStore.recover`)."""

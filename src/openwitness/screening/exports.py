@@ -43,16 +43,17 @@ class ChatExport:
     attachments: list[str]
 
 
-def open_export(path: Path) -> ChatExport:
-    """Read the export at ``path``; raises ChatExportError naming what is wrong."""
-    name = path.name
+def open_export(path: Path, name: str | None = None) -> ChatExport:
+    """Read the export at ``path``; raises ChatExportError naming what is wrong (as
+    ``name``, the file's own name by default)."""
+    name = name or path.name
     try:
         with path.open("rb") as file:
             head = file.read(4)
     except OSError as error:
         raise ChatExportError(name, f"cannot be read: {error.strerror}") from None
     if head in (_ZIP_MAGIC, _EMPTY_ZIP):
-        return _open_zip(path)
+        return _open_zip(path, name)
     if path.stat().st_size > MAX_TEXT_BYTES:
         raise ChatExportError(name, f"is larger than {MAX_TEXT_BYTES // 1024**2} MB of text")
     text = decode(path.read_bytes(), name)
@@ -88,8 +89,7 @@ def decode(data: bytes, name: str) -> str:
         ) from None
 
 
-def _open_zip(path: Path) -> ChatExport:
-    name = path.name
+def _open_zip(path: Path, name: str) -> ChatExport:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:

@@ -1,0 +1,406 @@
+"""Lodge a chat export as evidence and keep what screening reads from it.
+
+The export file goes through the vault like any evidence (logged, with a receipt), but only
+after the screening parser has read the very bytes being logged (the staged copy, not the
+file on disk, which could change in between). Every photo, video, voice note and document in
+an export zip is lodged too and linked to the message that sent it; photos get perceptual
+hashes so the same picture is found again in other chats after re-compression or resizing.
+Participants' names and numbers are sealed like complainants' details.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, cast
+
+from sqlalchemy import insert, select
+
+from openwitness.cases.personal_data import Sealer
+from openwitness.core.errors import NotFoundError
+from openwitness.evidence.service import UnsupportedMediaType, Vault
+from openwitness.screening import ChatExportError, ChatMessage
+from openwitness.screening.classifier import ScreeningModel, load, model_path
+from openwitness.screening.exports import ChatExport, check_members, open_export
+from openwitness.screening.photos import perceptual_hashes
+from openwitness.screening.rank import score_chat
+from openwitness.storage.db import Database
+from openwitness.storage.screening_models import (
+    ScreeningAttachment,
+    ScreeningExport,
+    ScreeningMessage,
+    ScreeningParticipant,
+)
+
+_MEDIA_TYPES = {"zip": "application/zip", "txt": "text/plain", "json": "application/json"}
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Lodged:
+    """What ``add`` did: the export's id, its vault item and log entry, and counts."""
+
+    export_id: int
+    sha256: str
+    log_index: int
+    created: bool
+    messages: int
+    flagged: int
+    attachments_lodged: int
+    attachments_kept_in_export: int
+    notes: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "export": self.export_id,
+            "sha256": self.sha256,
+            "log_index": self.log_index,
+            "messages": self.messages,
+            "flagged": self.flagged,
+            "attachments_lodged": self.attachments_lodged,
+            "attachments_kept_in_export": self.attachments_kept_in_export,
+            "notes": self.notes,
+        }
+
+
+class Screening:
+    def __init__(self, db: Database, vault: Vault, sealer: Sealer, home: Path) -> None:
+        self.db = db
+        self.vault = vault
+        self.sealer = sealer
+        self.home = home
+        self._model: ScreeningModel | None = None
+
+    def model(self) -> ScreeningModel:
+        """The classifier, loaded once per process (loading takes about a second)."""
+        if self._model is None:
+            self._model = load(model_path(self.home))
+        return self._model
+
+    def add(
+        self,
+        path: Path,
+        lodged_by: str,
+        organisation_id: str | None = None,
+        complaint_id: int | None = None,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> Lodged:
+        """Lodge the export at ``path``; refuses (ChatExportError) before anything is logged
+        if the bytes are not an export this can read, or a zip is unsafe."""
+        read: list[ChatExport] = []
+
+        def accept(staged: Path) -> str | None:
+            export = open_export(staged, name=path.name)
+            read.append(export)
+            return _MEDIA_TYPES[export.container]
+
+        progress(f"reading and lodging {path.name}…")
+        ingested = self.vault.ingest_file(path, accept=accept)
+        sha256 = ingested.record.sha256
+        self.vault.hold(sha256, organisation_id)
+        already = self._lodged(sha256, organisation_id)
+        if already is not None:
+            return already
+        export = read[0] if read else open_export(self.vault.blob_path(sha256), name=path.name)
+        attachments = self._lodge_members(sha256, export, organisation_id, progress)
+        progress(f"scoring {len(export.parsed.messages):,} messages…")
+        model = self.model()
+        ranked = {s.index: s for s in score_chat(model, export.parsed.messages)}
+        flagged = sum(1 for s in ranked.values() if "hateful" in s.flagged)
+        by_member = {PurePosixPath(a["member"]).name: a.get("sha256") for a in attachments}
+        messages = export.parsed.messages
+        participants = _participants(messages)
+        with self.db.write() as conn:
+            export_id = conn.execute(
+                insert(ScreeningExport)
+                .values(
+                    sha256=sha256,
+                    organisation_id=organisation_id,
+                    complaint_id=complaint_id,
+                    file_name=path.name[:300],
+                    format=export.parsed.format,
+                    container=export.container,
+                    notes=export.parsed.notes,
+                    lodged_at=datetime.now(UTC).replace(microsecond=0),
+                    lodged_by=lodged_by,
+                    model={
+                        "file_sha256": _model_sha256(model_path(self.home)),
+                        "thresholds": model.thresholds,
+                    },
+                    messages=len(messages),
+                    flagged=flagged,
+                )
+                .returning(ScreeningExport.id)
+            ).scalar_one()
+            if participants:
+                conn.execute(
+                    insert(ScreeningParticipant),
+                    [
+                        {
+                            "export_id": export_id,
+                            "number": number,
+                            "sealed_name": self.sealer.seal({"name": name}),
+                        }
+                        for name, number in participants.items()
+                    ],
+                )
+            conn.execute(
+                insert(ScreeningMessage),
+                [
+                    _message_row(export_id, position, message, participants, ranked, by_member)
+                    for position, message in enumerate(messages)
+                ],
+            )
+            if attachments:
+                conn.execute(
+                    insert(ScreeningAttachment),
+                    [{"export_id": export_id, **a} for a in attachments],
+                )
+        return Lodged(
+            export_id,
+            sha256,
+            ingested.record.log_index,
+            ingested.created,
+            len(messages),
+            flagged,
+            sum(1 for a in attachments if a["sha256"]),
+            sum(1 for a in attachments if not a["sha256"]),
+            export.parsed.notes,
+        )
+
+    def _lodged(self, sha256: str, organisation_id: str | None) -> Lodged | None:
+        """The same export lodged again by the same organisation is the same screening."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(ScreeningExport).where(
+                    ScreeningExport.sha256 == sha256,
+                    ScreeningExport.organisation_id.is_(None)
+                    if organisation_id is None
+                    else ScreeningExport.organisation_id == organisation_id,
+                )
+            ).first()
+            if row is None:
+                return None
+            attachments = conn.execute(
+                select(ScreeningAttachment.sha256).where(ScreeningAttachment.export_id == row.id)
+            ).all()
+        log_index = self.vault.get(sha256).log_index
+        lodged = sum(1 for a in attachments if a.sha256)
+        return Lodged(
+            row.id, sha256, log_index, False, row.messages, row.flagged, lodged,
+            len(attachments) - lodged, row.notes,
+        )  # fmt: skip
+
+    def _lodge_members(
+        self,
+        sha256: str,
+        export: ChatExport,
+        organisation_id: str | None,
+        progress: Callable[[str], None],
+    ) -> list[dict[str, Any]]:
+        """Each member of the lodged zip (read from the vault's copy) streamed into the
+        vault; members the vault does not keep (a zip inside, a contact card) stay in the
+        export, which is itself lodged, and are never extracted."""
+        if export.container != "zip":
+            return []
+        found: list[dict[str, Any]] = []
+        with zipfile.ZipFile(self.vault.blob_path(sha256)) as archive:
+            members = {m.filename: m for m in archive.infolist()}
+            check_members(list(members.values()), sha256[:12])
+            for number, name in enumerate(export.attachments, start=1):
+                member = members[name]
+                progress(f"attachment {number:,} of {len(export.attachments):,}: {name}")
+                row: dict[str, Any] = {
+                    "member": name[:500],
+                    "sha256": None,
+                    "size": member.file_size,
+                    "not_lodged": None,
+                    "phash": None,
+                    "dhash": None,
+                }
+                if name.lower().endswith(".zip"):
+                    row["not_lodged"] = "a zip inside the export: kept whole in it, not extracted"
+                    found.append(row)
+                    continue
+                try:
+                    with archive.open(member) as stream:
+                        bounded = cast(BinaryIO, _Bounded(stream, member.file_size))
+                        item = self.vault.ingest_stream(bounded)
+                except UnsupportedMediaType:
+                    row["not_lodged"] = "not a type the vault keeps: kept in the export"
+                    found.append(row)
+                    continue
+                except (zipfile.BadZipFile, OSError, EOFError) as error:
+                    raise ChatExportError(
+                        export.parsed.format, f"member {name!r} cannot be read: {error}"
+                    ) from None
+                self.vault.hold(item.record.sha256, organisation_id)
+                row["sha256"] = item.record.sha256
+                if item.record.media_type.startswith("image/"):
+                    hashes = perceptual_hashes(self.vault.blob_path(item.record.sha256))
+                    if hashes is not None:
+                        row["phash"], row["dhash"] = hashes
+                found.append(row)
+        return found
+
+    def exports(self) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            rows = conn.execute(select(ScreeningExport).order_by(ScreeningExport.id)).all()
+        return [_export_dict(row) for row in rows]
+
+    def export(self, export_id: int) -> dict[str, Any]:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(ScreeningExport).where(ScreeningExport.id == export_id)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"no screened export {export_id}")
+        return _export_dict(row)
+
+    def participants(self, export_id: int) -> dict[int, str]:
+        """Participant numbers and their names, unsealed: only for those who may see them."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(ScreeningParticipant).where(ScreeningParticipant.export_id == export_id)
+            ).all()
+        return {row.number: self.sealer.open(row.sealed_name)["name"] for row in rows}
+
+    def ranked(self, export_id: int, top: int = 50) -> list[dict[str, Any]]:
+        """The messages people wrote, highest score first (ties in file order)."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(ScreeningMessage)
+                .where(ScreeningMessage.export_id == export_id, ScreeningMessage.score.is_not(None))
+                .order_by(ScreeningMessage.score.desc(), ScreeningMessage.position)
+                .limit(top)
+            ).all()
+        return [_message_dict(row) for row in rows]
+
+    def find_photo(self, image: Path, max_distance: int = 10) -> list[dict[str, Any]]:
+        """Lodged photos that look like ``image`` (perceptual hash within ``max_distance``
+        bits of 64, on both hashes), closest first."""
+        hashes = perceptual_hashes(image)
+        if hashes is None:
+            raise ChatExportError(image.name, "is not an image that can be read")
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(ScreeningAttachment).where(ScreeningAttachment.phash.is_not(None))
+            ).all()
+        found = []
+        for row in rows:
+            distance = _bits(hashes[0], row.phash) + _bits(hashes[1], row.dhash)
+            if (
+                _bits(hashes[0], row.phash) <= max_distance
+                and _bits(hashes[1], row.dhash) <= max_distance
+            ):
+                found.append(
+                    {
+                        "export": row.export_id,
+                        "member": row.member,
+                        "sha256": row.sha256,
+                        "distance": distance,
+                    }
+                )
+        return sorted(found, key=lambda f: (f["distance"], f["export"]))
+
+
+class _Bounded:
+    """A zip member read no further than its declared size, whatever it inflates to."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self.stream, self.left = stream, limit
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            if self.stream.read(1):
+                raise ChatExportError("export", "a member is larger than its header says")
+            return b""
+        want = self.left if size < 0 else min(size, self.left)
+        chunk: bytes = self.stream.read(want)
+        self.left -= len(chunk)
+        return chunk
+
+
+def _participants(messages: list[ChatMessage]) -> dict[str, int]:
+    numbers: dict[str, int] = {}
+    for message in messages:
+        if message.author is not None and message.author not in numbers:
+            numbers[message.author] = len(numbers) + 1
+    return numbers
+
+
+def _message_row(
+    export_id: int,
+    position: int,
+    message: ChatMessage,
+    participants: dict[str, int],
+    ranked: dict[int, Any],
+    by_member: dict[str, str | None],
+) -> dict[str, Any]:
+    scored = ranked.get(position)
+    attachment = (
+        by_member.get(PurePosixPath(message.attachment).name) if message.attachment else None
+    )
+    return {
+        "export_id": export_id,
+        "position": position,
+        "time": message.time,
+        "participant": participants.get(message.author) if message.author else None,
+        "kind": message.kind,
+        "text": message.text,
+        "chat": message.chat[:300] if message.chat else None,
+        "score": scored.score if scored else None,
+        "scores": scored.scores if scored else None,
+        "flagged": scored.flagged if scored else None,
+        "by_context": bool(scored and scored.by_context),
+        "attachment_sha256": attachment,
+    }
+
+
+def _export_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "sha256": row.sha256,
+        "organisation": row.organisation_id,
+        "complaint": row.complaint_id,
+        "file_name": row.file_name,
+        "format": row.format,
+        "container": row.container,
+        "notes": row.notes,
+        "lodged_at": row.lodged_at.isoformat(),
+        "lodged_by": row.lodged_by,
+        "messages": row.messages,
+        "flagged": row.flagged,
+        "model": row.model,
+    }
+
+
+def _message_dict(row: Any) -> dict[str, Any]:
+    return {
+        "position": row.position,
+        "time": row.time,
+        "participant": row.participant,
+        "kind": row.kind,
+        "text": row.text,
+        "score": row.score,
+        "scores": row.scores,
+        "flagged": row.flagged,
+        "by_context": row.by_context,
+        "attachment_sha256": row.attachment_sha256,
+    }
+
+
+def _model_sha256(path: Path) -> str:
+    import hashlib
+
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _bits(a: str, b: str | None) -> int:
+    if b is None:
+        return 64
+    return bin(int(a, 16) ^ int(b, 16)).count("1")
