@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from scipy.sparse import csr_matrix
 from sklearn.metrics import precision_recall_fscore_support
 
 from openwitness.screening import ChatMessage, corpora
@@ -151,18 +152,25 @@ def test_save_load_and_a_version_mismatch_is_refused(
 
 class ContextModel:
     """A stand-in with a rule anyone can check: a text is hateful when it holds both
-    'estate' and 'pakis' (the question and its answer), or 'scum'."""
+    'estate' and 'pakis' (the question and its answer), or 'scum'. Its "counts" are the
+    number of times each of those words occurs."""
 
     categories: ClassVar = ["hateful", "racist"]
     targets: ClassVar = ["racist"]
+    words = ("estate", "pakis", "scum")
 
-    def scores(self, texts: list[str]) -> np.ndarray:
-        rows = []
-        for text in texts:
-            lowered = text.lower()
-            hate = 0.9 if ("estate" in lowered and "pakis" in lowered) or "scum" in lowered else 0.1
-            rows.append([hate, hate])
-        return np.array(rows).reshape(len(texts), 2)
+    def counts(self, texts: list[str]) -> list[csr_matrix]:
+        rows = [[text.lower().count(w) for w in self.words] for text in texts]
+        return [csr_matrix(np.array(rows, dtype=float).reshape(len(texts), 3))]
+
+    def weigh(self, counts: list[csr_matrix]) -> csr_matrix:
+        return counts[0]
+
+    def scores_of(self, matrix: csr_matrix) -> np.ndarray:
+        dense = matrix.toarray()
+        hateful = ((dense[:, 0] > 0) & (dense[:, 1] > 0)) | (dense[:, 2] > 0)
+        hate = np.where(hateful, 0.9, 0.1)
+        return np.column_stack([hate, hate])
 
     def flags(self, scores: np.ndarray) -> np.ndarray:
         return scores >= 0.5
@@ -188,6 +196,19 @@ def test_an_innocent_reply_to_abuse_is_not_flagged_for_its_neighbour() -> None:
     assert not by_index[1].by_context
 
 
+def test_a_long_chat_is_scored_in_batches_with_context_across_their_edges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import openwitness.screening.rank as rank
+
+    monkeypatch.setattr(rank, "BATCH", 3)
+    texts = ["hello", "who is worse than the lot from the estate?", "the pakis", "fine"] * 3
+    ranked = score_chat(ContextModel(), chat(*texts))  # type: ignore[arg-type]
+    flagged = sorted(s.index for s in ranked if s.flagged)
+    assert flagged == [2, 6, 10]  # every answer, whichever batch its question fell in
+    assert all(s.by_context for s in ranked if s.flagged)
+
+
 def test_media_and_system_lines_are_not_screened() -> None:
     messages = [
         ChatMessage("2024-01-01T10:00:00", None, "they are scum", "system"),
@@ -203,6 +224,36 @@ def test_media_and_system_lines_are_not_screened() -> None:
 @pytest.fixture(scope="module")
 def bundled() -> ScreeningModel:
     return load(BUNDLED)
+
+
+def test_family_by_family_scores_are_scikit_learns(bundled: ScreeningModel) -> None:
+    from scipy.sparse import hstack
+
+    texts = ["all muslims are terrorists", "see you at nine", "women belong in the kitchen"]
+    families = bundled.weigh(bundled.counts(texts))
+    joined = hstack(families, format="csr")
+    hateful = bundled.heads["hateful"].predict_proba(joined)[:, 1]
+    aimed = bundled.target_model.predict_proba(joined)
+    violent = bundled.heads["violent"].predict_proba(joined)[:, 1]
+    expected = {"hateful": hateful, "violent": hateful * violent}
+    expected |= {t: hateful * aimed[:, i] for i, t in enumerate(bundled.targets)}
+    columns = np.column_stack([expected[c] for c in bundled.categories])
+    assert np.allclose(bundled.scores_of(families), columns, atol=1e-6)
+
+
+def test_counting_in_worker_processes_gives_the_same_counts_in_order(
+    bundled: ScreeningModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openwitness.screening import counting
+
+    monkeypatch.setattr(counting, "PARALLEL_FROM", 0)
+    batches = [[f"batch {i} line {j}: all muslims, women" for j in range(40)] for i in range(7)]
+    with counting.counter(bundled, 280, workers=3) as count:
+        parallel = list(count(batches))
+    serial = [bundled.counts(batch) for batch in batches]
+    assert len(parallel) == len(serial)
+    for ours, theirs in zip(parallel, serial, strict=True):
+        assert all((a != b).nnz == 0 for a, b in zip(ours, theirs, strict=True))
 
 
 def test_the_shipped_model_screens_a_chat_through_the_cli(tmp_path: Path) -> None:

@@ -5,20 +5,29 @@ worse than the lot from the estate?" / "the Pakis"). So each message is scored a
 again together with the messages just before it; what the message *adds* to its context
 counts (the window's score less the context's own), so an innocent reply to an abusive
 message is not flagged for its neighbour's words. The higher of the two is the score.
+
+Each text is counted once: a window's n-gram counts are the sums of its messages' counts
+(``ScreeningModel.counts``), and the chat is scored in batches so memory stays flat however
+long it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from openwitness.screening import ChatMessage
 from openwitness.screening.classifier import ScreeningModel
+from openwitness.screening.counting import counter
 
-#: how many of a person's messages before one are read with it
+#: how many of the chat's messages before one are read with it
 CONTEXT = 2
+#: messages counted at once; bounds memory (about 25 MB of counts per 5,000 messages)
+BATCH = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,30 +42,25 @@ class ScoredMessage:
     by_context: bool
 
 
-def score_chat(model: ScreeningModel, messages: Sequence[ChatMessage]) -> list[ScoredMessage]:
+def score_chat(
+    model: ScreeningModel, messages: Sequence[ChatMessage], workers: int | None = None
+) -> list[ScoredMessage]:
     """Every message a person wrote (not media or system lines), highest score first; the
-    score is the hateful column, the one a reviewer's queue is sorted by."""
+    score is the hateful column, the one a reviewer's queue is sorted by. ``workers``: how
+    many processes count n-grams (default: the cores, for a long chat)."""
     people = [i for i, m in enumerate(messages) if m.kind == "message" and m.text.strip()]
-    if not people:
-        return []
-    texts = [messages[i].text for i in people]
-    contexts = [_before(messages, people, k) for k in range(len(people))]
-    alone = model.scores(texts)
-    windowed = np.array([k for k, context in enumerate(contexts) if context])
-    combined = alone.copy()
+    combined = np.zeros((len(people), len(model.categories)))
     by_context = np.zeros(len(people), dtype=bool)
-    if len(windowed):
-        together = model.scores([f"{contexts[k]}\n{texts[k]}" for k in windowed])
-        hate = model.categories.index("hateful")
-        # the context alone is scored only where the window could raise the score
-        rising = np.flatnonzero(together[:, hate] > alone[windowed, hate])
-        if len(rising):
-            earlier = model.scores([contexts[windowed[r]] for r in rising])
-            added = np.clip(together[rising] - earlier, 0.0, None)
-            rows = windowed[rising]
-            raised = added[:, hate] > alone[rows, hate]
-            combined[rows[raised]] = np.maximum(alone[rows[raised]], added[raised])
-            by_context[rows[raised]] = True
+    # each batch starts CONTEXT messages early: its first messages need their context
+    starts = list(range(0, len(people), BATCH))
+    batches = [[messages[i] for i in people[max(0, s - CONTEXT) : s + BATCH]] for s in starts]
+    with counter(model, len(people), workers) as count:
+        counted = count([[m.text for m in batch] for batch in batches])
+        for start, batch, counts in zip(starts, batches, counted, strict=True):
+            scores, raised = _score_batch(model, batch, counts)
+            keep = slice(start - max(0, start - CONTEXT), None)
+            combined[start : start + BATCH] = scores[keep]
+            by_context[start : start + BATCH] = raised[keep]
     flags = model.flags(combined)
     categories = model.categories
     hate = categories.index("hateful")
@@ -73,10 +77,39 @@ def score_chat(model: ScreeningModel, messages: Sequence[ChatMessage]) -> list[S
     return sorted(scored, key=lambda s: (-s.score, s.index))
 
 
-def _before(messages: Sequence[ChatMessage], people: list[int], k: int) -> str:
-    """The text of up to CONTEXT messages of the same chat just before message k."""
-    chat = messages[people[k]].chat
-    earlier = [
-        messages[i].text for i in people[max(0, k - CONTEXT) : k] if messages[i].chat == chat
+def _score_batch(
+    model: ScreeningModel, batch: list[ChatMessage], counts: list[Any]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    from scipy.sparse import csr_matrix
+
+    alone = model.scores_of(model.weigh(counts))
+    # before[k, j] = 1 when message j is one of the CONTEXT messages of the same chat
+    # just before message k
+    pairs = [
+        (k, j)
+        for k in range(len(batch))
+        for j in range(max(0, k - CONTEXT), k)
+        if batch[j].chat == batch[k].chat
     ]
-    return "\n".join(earlier)
+    windowed = np.array(sorted({k for k, _ in pairs}), dtype=int)
+    combined = alone.copy()
+    raised = np.zeros(len(batch), dtype=bool)
+    if not len(windowed):
+        return combined, raised
+    ks, js = zip(*pairs, strict=True)
+    before = csr_matrix((np.ones(len(pairs)), (ks, js)), shape=(len(batch), len(batch)))
+    earlier: list[Any] = [(before @ c)[windowed] for c in counts]
+    together = model.scores_of(
+        model.weigh([e + c[windowed] for e, c in zip(earlier, counts, strict=True)])
+    )
+    hate = model.categories.index("hateful")
+    # the context alone is scored only where the window could raise the score
+    rising = np.flatnonzero(together[:, hate] > alone[windowed, hate])
+    if len(rising):
+        context_only = model.scores_of(model.weigh([e[rising] for e in earlier]))
+        added = np.clip(together[rising] - context_only, 0.0, None)
+        rows = windowed[rising]
+        up = added[:, hate] > alone[rows, hate]
+        combined[rows[up]] = np.maximum(alone[rows[up]], added[up])
+        raised[rows[up]] = True
+    return combined, raised
