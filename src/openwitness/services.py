@@ -29,6 +29,7 @@ from openwitness.ledger.note import Signer
 from openwitness.ledger.store import TransparencyLog
 from openwitness.live.service import LiveRecordings
 from openwitness.patterns.service import EarlyWarning
+from openwitness.screening.review import Review
 from openwitness.screening.service import Screening
 from openwitness.stats.service import PoliceStats
 from openwitness.storage.db import Database
@@ -58,6 +59,7 @@ class Services:
     live: LiveRecordings
     early_warning: EarlyWarning
     screening: Screening
+    screening_review: Review
     #: None when no SMTP server is configured
     mailer: SmtpMailer | None
 
@@ -96,6 +98,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
         LiveRecordings(db, vault, settings.live_chunk_max_bytes, settings.live_idle_seconds),
         EarlyWarning(db),
         Screening(db, vault, sealer, settings.home),
+        Review(db, sealer),
         SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else None,
     )  # fmt: skip
 

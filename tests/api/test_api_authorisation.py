@@ -86,6 +86,12 @@ PHOTO = tiny_png()
 #: (method, path) -> (roles allowed, a request that is valid for an allowed role)
 EVERY_ROLE = {Role.ADMIN, Role.CASEWORKER, Role.ANALYST}
 EDITORS = {Role.ADMIN, Role.CASEWORKER}
+ANY_ACCOUNT = set(Role)
+#: a WhatsApp export the screening routes are tried with (lodged as export 1 of law-centre)
+CHAT = (
+    "13/01/2024, 10:00 - PC Hill: anyone got the keys?\n"
+    "13/01/2024, 10:01 - PC Rowe: all muslims are terrorists and should be deported\n"
+)
 PROTECTED: dict[tuple[str, str], tuple[set[Role], dict[str, Any]]] = {
     ("GET", "/api/v1/officers"): (EVERY_ROLE, {}),
     ("POST", "/api/v1/officers"): (EDITORS, {"json": {"force": "kent", "collar": "1"}}),
@@ -135,8 +141,27 @@ PROTECTED: dict[tuple[str, str], tuple[set[Role], dict[str, Any]]] = {
     ("PATCH", "/api/v1/allegations/{allegation_id}"): (EDITORS, {"json": {"status": "assessed"}}),
     ("POST", "/api/v1/people/{person_id}/erase"): ({Role.ADMIN}, {"json": {"reason": "test"}}),
     ("GET", "/api/v1/export/allegations"): (EVERY_ROLE, {}),
-    ("GET", "/api/v1/session"): (EVERY_ROLE, {}),
-    ("DELETE", "/api/v1/session"): (EVERY_ROLE, {}),
+    ("GET", "/api/v1/session"): (ANY_ACCOUNT, {}),
+    ("DELETE", "/api/v1/session"): (ANY_ACCOUNT, {}),
+    # screening: who sees what within an organisation is tested in test_api_screening.py
+    ("POST", "/api/v1/screening/exports"): (
+        {Role.ADMIN, Role.SCREENER},
+        {"content": CHAT, "params": {"name": "chat.txt"}},
+    ),
+    ("GET", "/api/v1/screening/exports"): (ANY_ACCOUNT, {}),
+    ("GET", "/api/v1/screening/exports/{export_id}"): (ANY_ACCOUNT, {}),
+    ("GET", "/api/v1/screening/exports/{export_id}/messages"): (
+        {Role.ADMIN, Role.CASEWORKER, Role.SCREENER},
+        {},
+    ),
+    ("GET", "/api/v1/screening/exports/{export_id}/decisions"): (
+        {Role.ADMIN, Role.CASEWORKER, Role.SCREENER},
+        {},
+    ),
+    ("POST", "/api/v1/screening/exports/{export_id}/messages/{position}/decision"): (
+        {Role.SCREENER},
+        {"json": {"decision": "confirmed"}},
+    ),
     ("POST", "/api/v1/imports/roster"): (
         {Role.ADMIN},
         {"content": "officer_id,collar\nK-1,901\n", "params": {"force": "kent", "source": "k"}},
@@ -160,7 +185,7 @@ def client(services: Services) -> Iterator[tuple[TestClient, dict[Role, str]]]:
     services.accounts.add_organisation("law-centre", "Law Centre")
     tokens = {}
     for role in Role:
-        org = "law-centre" if role is Role.CASEWORKER else None
+        org = "law-centre" if role in (Role.CASEWORKER, Role.SCREENER) else None
         services.accounts.create(f"user-{role.value}", PASSWORD, role.value, org)
         tokens[role] = services.accounts.create_token(f"user-{role.value}")
     # A photo for the officer photo route, held by the caseworker's organisation (admins may
@@ -203,14 +228,25 @@ def test_every_route_is_classified(client: tuple[TestClient, dict[Role, str]]) -
     assert not unclassified, f"declare these routes public or protected: {unclassified}"
 
 
+def lodge_chat(services: Services) -> None:
+    """Export 1, held by law-centre, whose message 1 is flagged."""
+    folder = services.settings.home / "chat"
+    folder.mkdir(exist_ok=True)
+    (folder / "chat.txt").write_text(CHAT, encoding="utf-8")
+    services.screening.add(folder / "chat.txt", "test", "law-centre")
+
+
 @pytest.mark.parametrize(("method", "path"), sorted(PROTECTED))
 def test_protected_routes_with_every_role(
-    client: tuple[TestClient, dict[Role, str]], method: str, path: str
+    services: Services, client: tuple[TestClient, dict[Role, str]], method: str, path: str
 ) -> None:
     test_client, tokens = client
     allowed, request = PROTECTED[(method, path)]
+    if "{export_id}" in path:
+        lodge_chat(services)
     for name in ("officer_id", "incident_id", "case_id", "allegation_id", "person_id"):
         path = path.replace(f"{{{name}}}", "1")
+    path = path.replace("{export_id}", "1").replace("{position}", "1")
     anonymous = test_client.request(method, path, **request)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Bearer"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from openwitness.cases import exports
 
 PASSWORD = "correct horse battery staple"
-FORMULAS = ["=HYPERLINK(\"http://evil.example\")", "+1+2", "-3+4", "@SUM(A1:A2)"]
+FORMULAS = ['=HYPERLINK("http://evil.example")', "+1+2", "-3+4", "@SUM(A1:A2)"]
 HISTORY = "complaint_id,allegation_id,received_on,officer_id,category,status\n" + "".join(
     f'C-{n},"{value.replace(chr(34), chr(34) * 2)}",2024-01-0{n + 1},,use-of-force,received\n'
     for n, value in enumerate(FORMULAS)

@@ -92,9 +92,12 @@ def test_erasure_removes_the_name_from_text_history_and_search(
     assert narrative.startswith("[erased] ([erased], [erased]) was pushed")
     assert "London Bridge" in narrative and "Tomasz Nowak" in narrative  # nothing else lost
     assert shown["people"][1]["details"] == {"name": "Tomasz Nowak"}
-    text = str(shown).lower() + str(
-        client.get(f"/api/v1/cases/{case['id']}/history", headers=auth["case"]).json()
-    ).lower()
+    text = (
+        str(shown).lower()
+        + str(
+            client.get(f"/api/v1/cases/{case['id']}/history", headers=auth["case"]).json()
+        ).lower()
+    )
     with services.db.read() as conn:
         text += str(conn.execute(select(ChangeRecord.before, ChangeRecord.after)).all()).lower()
     for word in GONE:

@@ -152,9 +152,7 @@ def test_session_timeouts_come_from_the_settings(services: Services) -> None:
     with TestClient(create_app(settings), base_url="https://testserver") as browser:
         app: FastAPI = browser.app  # type: ignore[assignment]
         app.state.services.sessions.clock = clock
-        signed_in = browser.post(
-            "/api/v1/session", json={"username": "case", "password": PASSWORD}
-        )
+        signed_in = browser.post("/api/v1/session", json={"username": "case", "password": PASSWORD})
         assert "max-age=3600" in signed_in.headers["set-cookie"].lower()
         clock.now += timedelta(minutes=5)
         assert browser.get("/api/v1/session").status_code == 401

@@ -253,9 +253,7 @@ def test_erasure_is_separate_audited_and_final(orgs: Services) -> None:
     assert shown["people"][1]["details"] == {"name": "Sam Reid"}
     with orgs.db.read() as conn:
         assert conn.execute(select(Person.sealed).where(Person.id == person_id)).scalar() is None
-        audit = conn.execute(
-            select(ChangeRecord).where(ChangeRecord.action == "erase")
-        ).one()
+        audit = conn.execute(select(ChangeRecord).where(ChangeRecord.action == "erase")).one()
     assert audit.actor == "root" and "GDPR" in audit.after["reason"]
     with pytest.raises(InvalidRequestError, match="already erased"):
         orgs.cases.erase_person(person_id, "root", "again")

@@ -194,9 +194,7 @@ def test_a_slice_of_the_chicago_release(
     services: Services, cpdp_slice: tuple[Path, tuple[int, int, int]]
 ) -> None:
     folder, (officers, complaints, allegations) = cpdp_slice
-    dry = json.loads(
-        _run(services, "import", "cpdp", str(folder), "--dry-run", "--json").stdout
-    )
+    dry = json.loads(_run(services, "import", "cpdp", str(folder), "--dry-run", "--json").stdout)
     assert dry["added"] == {
         "officers": officers,
         "identifiers": dry["added"]["identifiers"],

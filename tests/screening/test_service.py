@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from openwitness.cases.access import Viewer
 from openwitness.cases.personal_data import PersonalDataKeyError
 from openwitness.core.config import Settings
 from openwitness.ledger.verify import verify_receipt
@@ -22,6 +23,7 @@ from openwitness.storage.screening_models import (
 )
 from tests.support import MEDIA, require_shared
 
+OPERATOR = Viewer.operator("cli:test")
 PHOTO_NAME = "00000002-PHOTO-2024-01-13-10-00-05.jpg"
 CHAT = (
     "[13/01/2024, 10:00:00] PC Hill: anyone got the keys to the van?\n"
@@ -78,7 +80,7 @@ def test_an_export_is_lodged_logged_and_linked(services: Services, tmp_path: Pat
     assert sent.kind == "media" and sent.attachment_sha256 == lodged_photo.sha256
     assert services.vault.get(lodged_photo.sha256).media_type == "image/jpeg"
     assert len(lodged_photo.phash) == 16
-    ranked = services.screening.ranked(lodged.export_id, top=10)
+    ranked = services.screening_review.ranked(lodged.export_id, OPERATOR, top=10)
     assert ranked[0]["position"] == 2 and "racist" in ranked[0]["flagged"]
     assert all(m["kind"] == "message" for m in ranked)  # media and system lines not scored
 
@@ -97,11 +99,12 @@ def test_participants_are_sealed_and_numbered(services: Services, tmp_path: Path
         )
     assert len(sealed) == 3
     assert not any(b"Rowe" in s or b"7700" in s for s in sealed)
-    assert services.screening.participants(lodged.export_id) == {
-        1: "PC Hill",
-        2: "PC Rowe",
-        3: "+44 7700 900123",
-    }
+    summary = services.screening_review.export(lodged.export_id, OPERATOR)
+    assert [(p["participant"], p["name"]) for p in summary["participants"]] == [
+        (1, "PC Hill"),
+        (2, "PC Rowe"),
+        (3, "+44 7700 900123"),
+    ]
 
 
 def test_lodging_the_same_export_again_is_the_same_screening(
@@ -111,7 +114,7 @@ def test_lodging_the_same_export_again_is_the_same_screening(
     first = services.screening.add(export, "cli:test")
     again = services.screening.add(export, "cli:test")
     assert again.export_id == first.export_id and again.sha256 == first.sha256
-    assert not again.created and len(services.screening.exports()) == 1
+    assert not again.created and len(services.screening_review.exports(OPERATOR)) == 1
 
 
 @pytest.mark.parametrize("kind", ["prose", "zip with ..", "bomb"])
@@ -133,7 +136,7 @@ def test_what_is_refused_leaves_nothing_logged_or_staged(
     with pytest.raises(ChatExportError):
         services.screening.add(path, "cli:test")
     assert services.log.size() == size
-    assert services.screening.exports() == []
+    assert services.screening_review.exports(OPERATOR) == []
     assert not [p for p in services.settings.staging_dir.iterdir() if p.is_file()]
     assert not (tmp_path.parent / "escape.jpg").exists()
 
@@ -149,10 +152,10 @@ def test_a_photo_is_found_again_after_resizing_recompression_and_a_crop(
         )
         changed = changed.resize((width // 3, height // 3))
         changed.save(tmp_path / "shared-again.jpg", quality=35)
-    found = services.screening.find_photo(tmp_path / "shared-again.jpg")
+    found = services.screening_review.find_photo(tmp_path / "shared-again.jpg", OPERATOR)
     assert [f["member"] for f in found] == [PHOTO_NAME]
     other = require_shared(MEDIA / "jmathai__elodie/elodie/tests/files/with-location.jpg")
-    assert services.screening.find_photo(other) == []
+    assert services.screening_review.find_photo(other, OPERATOR) == []
 
 
 def test_sealed_participants_keep_the_key_from_being_replaced(

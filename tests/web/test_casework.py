@@ -112,8 +112,12 @@ def test_a_caseworker_finds_a_case_records_an_outcome_and_sees_it_on_the_officer
     )
     change = page.locator("table.history tbody tr").last.text_content() or ""
     assert "Allegation 1 changed" in change and "None" not in change, change
-    for line in ("status: received → closed", "final finding: — → case to answer misconduct",
-                 "final result: — → final written warning", "next action: ask the PSD → —"):
+    for line in (
+        "status: received → closed",
+        "final finding: — → case to answer misconduct",
+        "final result: — → final written warning",
+        "next action: ask the PSD → —",
+    ):
         assert line in change, (line, change)
 
     page.click("#allegation-1 a[href^='/officers/']")

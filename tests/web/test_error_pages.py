@@ -59,4 +59,3 @@ def test_the_blank_site_has_no_page_for_a_typo(page: Any, caseworker_site: str) 
     response = page.goto(caseworker_site + "/reprot")
     assert response.status == 404 and "text/html" in response.headers["content-type"]
     assert page.locator("a[href='/']").count() >= 1  # a way back
-

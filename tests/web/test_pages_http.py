@@ -232,6 +232,6 @@ def test_an_allegation_due_today_is_not_overdue_anywhere_and_one_due_yesterday_i
     assert f"/cases/{due_today['id']}" not in dashboard
     listing = cw.get("/cases", params={"overdue": "true"}).text
     assert f"/cases/{due_yesterday['id']}" in listing
-    assert f"/cases/{due_today['id']}\"" not in listing
+    assert f'/cases/{due_today["id"]}"' not in listing
     assert "overdue since" not in cw.get(f"/cases/{due_today['id']}").text
     assert "overdue since" in cw.get(f"/cases/{due_yesterday['id']}").text

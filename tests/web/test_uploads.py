@@ -170,9 +170,7 @@ def test_an_upload_finished_but_never_lodged_is_lodged_at_start_and_on_request(
 
 def test_anonymous_uploads_have_a_budget_per_client(services: Services) -> None:
     settings = services.settings
-    with TestClient(
-        create_app(replace(settings, rates={"uploads": "3 per 10 minutes"}))
-    ) as client:
+    with TestClient(create_app(replace(settings, rates={"uploads": "3 per 10 minutes"}))) as client:
         for seed in range(3):
             create(client, photo(seed))
         over = client.post(

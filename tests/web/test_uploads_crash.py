@@ -90,9 +90,7 @@ def test_sigkill_mid_patch_then_resume_lodges_the_clients_own_bytes(
                 f"Content-Length: {SIZE}\r\n\r\n".encode()
                 + data[:SENT_BEFORE_KILL]
             )
-            wait_for(
-                lambda: partial.stat().st_size >= SENT_BEFORE_KILL, START_TIMEOUT, "the bytes"
-            )
+            wait_for(lambda: partial.stat().st_size >= SENT_BEFORE_KILL, START_TIMEOUT, "the bytes")
             proc.kill()  # SIGKILL: no clean-up, no offset saved for this PATCH
             proc.wait(timeout=15)
 

@@ -38,6 +38,9 @@ class Role(StrEnum):
     ADMIN = "admin"
     CASEWORKER = "caseworker"
     ANALYST = "analyst"
+    #: reviews its organisation's screened chats (openwitness.screening); elsewhere it sees
+    #: what an analyst sees
+    SCREENER = "screener"
 
 
 class AuthenticationFailed(OpenWitnessError):
@@ -75,9 +78,12 @@ def _now() -> datetime:
 
 def check_organisation(conn: Connection, organisation_id: str | None) -> None:
     """Refuse an organisation id that does not exist (None, no organisation, is fine)."""
-    if organisation_id is not None and not conn.execute(
-        select(Organisation.id).where(Organisation.id == organisation_id)
-    ).first():
+    if (
+        organisation_id is not None
+        and not conn.execute(
+            select(Organisation.id).where(Organisation.id == organisation_id)
+        ).first()
+    ):
         raise InvalidRequestError(f"organisation: unknown organisation {organisation_id!r}")
 
 
@@ -109,8 +115,8 @@ class Accounts:
             roles = ", ".join(r.value for r in Role)
             raise InvalidRequestError(f"role must be one of {roles}") from None
         _check_password(password)
-        if parsed_role is Role.CASEWORKER and organisation_id is None:
-            raise InvalidRequestError("a caseworker account needs an organisation")
+        if parsed_role in (Role.CASEWORKER, Role.SCREENER) and organisation_id is None:
+            raise InvalidRequestError(f"a {parsed_role.value} account needs an organisation")
         password_hash = _hasher.hash(password)
         with self.db.write() as conn:
             check_organisation(conn, organisation_id)

@@ -22,6 +22,7 @@ from openwitness.api.routes import (
     patterns,
     people,
     reports,
+    screening,
     session,
     stats,
     stats_complaints,
@@ -33,7 +34,7 @@ from openwitness.services import Services
 ROUTERS = (
     evidence, log, forces, officers, incidents, cases, allegations, people, reports, exports,
     imports, session, taxonomy, tiles, stats, stats_complaints, live,
-    patterns,
+    patterns, screening,
 )  # fmt: skip
 
 

@@ -109,6 +109,8 @@ def require(*roles: Role) -> Callable[[Account], Account]:
 
 AdminDep = Annotated[Account, Depends(require(Role.ADMIN))]
 Reader = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER, Role.ANALYST))]
+#: any signed-in account, whatever its role (its session; screening, which checks per item)
+AnyAccount = Annotated[Account, Depends(current_account)]
 Editor = Annotated[Account, Depends(require(Role.ADMIN, Role.CASEWORKER))]
 
 
@@ -184,7 +186,7 @@ def client_address(request: Request) -> str:
 
 
 def wait_words(seconds: int) -> str:
-    """"30 seconds", "1 minute", "5 minutes": how long to wait, for a person to read."""
+    """ "30 seconds", "1 minute", "5 minutes": how long to wait, for a person to read."""
     if seconds < 60:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
@@ -229,9 +231,7 @@ def sign_in_refused(request: Request, username: str) -> int | None:
     """Count a sign-in attempt: None if it may go ahead, else the seconds to wait. Refused when
     the address has tried too often, or the username has failed too often from anywhere."""
     limits = rate_limits(request)
-    return limits.sign_in.hit(client_address(request)) or limits.sign_in_account.refused(
-        username
-    )
+    return limits.sign_in.hit(client_address(request)) or limits.sign_in_account.refused(username)
 
 
 def sign_in_result(request: Request, username: str, succeeded: bool) -> None:

@@ -4,6 +4,7 @@
 - ``caseworker``: in full, the cases of their organisation and imported public records (which
   belong to no organisation); the personal details only in their organisation's cases.
 - ``analyst``: every case, de-identified (no narrative, place, exact dates or people).
+- ``screener``: as an analyst here; its own work is screening its organisation's chats.
 - ``operator``: the person running the CLI on the server, who holds the keys anyway.
 """
 
@@ -20,7 +21,7 @@ from openwitness.storage.models import Complaint
 @dataclass(frozen=True)
 class Viewer:
     name: str
-    role: str  # admin, caseworker, analyst or operator
+    role: str  # admin, caseworker, analyst, screener or operator
     organisation_id: str | None = None
 
     @classmethod
@@ -29,7 +30,7 @@ class Viewer:
 
     @property
     def de_identified(self) -> bool:
-        return self.role == "analyst"
+        return self.role in ("analyst", "screener")
 
     def scope(self) -> ColumnElement[bool]:
         """The condition on ``complaint`` rows this viewer may see at all."""

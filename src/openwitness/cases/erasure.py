@@ -184,8 +184,7 @@ def _redact_history(
         select(ChangeRecord).where(
             or_(
                 (ChangeRecord.entity == "case") & (ChangeRecord.entity_id == str(case_id)),
-                (ChangeRecord.entity == "incident")
-                & (ChangeRecord.entity_id == str(incident_id)),
+                (ChangeRecord.entity == "incident") & (ChangeRecord.entity_id == str(incident_id)),
                 (ChangeRecord.entity == "allegation")
                 & ChangeRecord.entity_id.in_([str(i) for i in allegation_ids]),
                 (ChangeRecord.entity == "person")
@@ -206,6 +205,4 @@ def _redact_history(
             records += 1
             total += in_before + in_after
     if total:
-        redactor.changes.append(
-            {"field": "history", "records": records, "replacements": total}
-        )
+        redactor.changes.append({"field": "history", "records": records, "replacements": total})

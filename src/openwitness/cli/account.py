@@ -100,9 +100,7 @@ def change_password(
     password = _read_password(password_stdin)
     with services() as svc:
         ended = svc.accounts.set_password(username, password)
-    console.print(
-        f"changed the password of {username}; ended {ended} session(s)", highlight=False
-    )
+    console.print(f"changed the password of {username}; ended {ended} session(s)", highlight=False)
 
 
 @token_app.command("create")

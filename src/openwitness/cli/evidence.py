@@ -28,7 +28,7 @@ def _receipt_is_for(path: Path, sha256: str) -> bool:
         return False
 
 
-def _receipt_path(file: Path, receipt_dir: Path | None, sha256: str) -> Path:
+def receipt_path(file: Path, receipt_dir: Path | None, sha256: str) -> Path:
     """``<name>.tlog-proof`` beside the file or in --receipt-dir, never clobbering another's."""
     path = (receipt_dir or file.parent) / f"{file.name}{FILE_SUFFIX}"
     if path.exists() and not _receipt_is_for(path, sha256):
@@ -71,7 +71,7 @@ def add(
                 err_console.print(f"[red]refused[/red] {file}: {exc}", highlight=False)
                 refused += 1
                 continue
-            path = _receipt_path(file, receipt_dir, result.record.sha256)
+            path = receipt_path(file, receipt_dir, result.record.sha256)
             write_atomically(path, result.receipt.to_text())
             state = "stored" if result.created else "already in the vault"
             console.print(

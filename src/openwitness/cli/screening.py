@@ -10,7 +10,14 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.markup import escape
 
-from openwitness.cli.common import actor, console, err_console, fail, services
+from openwitness.cli.common import (
+    actor,
+    console,
+    err_console,
+    fail,
+    services,
+    write_atomically,
+)
 
 T = TypeVar("T")
 
@@ -293,8 +300,12 @@ def add(
             case,
             lambda line: err_console.print(line, highlight=False),
         )
+    from openwitness.cli.evidence import receipt_path
+
+    receipt = receipt_path(file, None, lodged.sha256)
+    write_atomically(receipt, lodged.receipt)
     if as_json:
-        print(json.dumps(lodged.to_dict(), indent=1))
+        print(json.dumps(lodged.to_dict() | {"receipt_file": str(receipt)}, indent=1))
         return
     console.print(
         f"export {lodged.export_id}: {lodged.messages:,} lines, {lodged.flagged:,} flagged; "
@@ -303,6 +314,7 @@ def add(
         f"{lodged.attachments_kept_in_export:,} kept in the export only",
         highlight=False,
     )
+    console.print(f"  receipt: {receipt}", highlight=False)
     for note in lodged.notes:
         err_console.print(f"note: {escape(note)}", highlight=False)
 
@@ -312,8 +324,10 @@ def list_exports(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The exports lodged here, with their counts of messages and flags."""
+    from openwitness.cases.access import Viewer
+
     with services() as svc:
-        exports = svc.screening.exports()
+        exports = svc.screening_review.exports(Viewer.operator(actor()))
     if as_json:
         print(json.dumps(exports, indent=1))
         return
@@ -333,12 +347,12 @@ def show(
 ) -> None:
     """A lodged export's messages, highest score first, with who wrote them (unsealed: the
     command line runs on the server, which holds the key)."""
+    from openwitness.cases.access import Viewer
+
+    operator = Viewer.operator(actor())
     with services() as svc:
-        export = svc.screening.export(export_id)
-        names = svc.screening.participants(export_id)
-        ranked = svc.screening.ranked(export_id, top)
-    for message in ranked:
-        message["author"] = names.get(message["participant"])
+        export = svc.screening_review.export(export_id, operator)
+        ranked = svc.screening_review.ranked(export_id, operator, top)
     if as_json:
         print(json.dumps(export | {"ranked": ranked}, indent=1, ensure_ascii=False))
         return
@@ -365,8 +379,10 @@ def photo(
 ) -> None:
     """Find a photograph in the lodged exports, even re-compressed, resized or lightly
     cropped (perceptual hashes), closest first."""
+    from openwitness.cases.access import Viewer
+
     with services() as svc:
-        found = svc.screening.find_photo(image)
+        found = svc.screening_review.find_photo(image, Viewer.operator(actor()))
     if as_json:
         print(json.dumps(found, indent=1))
         return
@@ -378,3 +394,24 @@ def photo(
             f"({match['distance']} bits apart of 128)",
             highlight=False,
         )
+
+
+@app.command("decide")
+def decide(
+    export_id: Annotated[int, typer.Argument(help="The export's number ('list').")],
+    position: Annotated[int, typer.Argument(help="The message's position ('show --json').")],
+    decision: Annotated[str, typer.Argument(help="confirmed or dismissed.")],
+    note: Annotated[str | None, typer.Option(help="Why, in a few words.")] = None,
+) -> None:
+    """Record a reviewer's decision on a screened message: confirmed (it is what it was
+    flagged for) or dismissed. Earlier decisions stay in the history."""
+    from openwitness.cases.access import Viewer
+
+    with services() as svc:
+        made = svc.screening_review.decide(
+            export_id, position, decision, note, Viewer.operator(actor())
+        )
+    console.print(
+        f"message {position} of export {export_id}: {made['decision']} by {made['decided_by']}",
+        highlight=False,
+    )

@@ -325,9 +325,7 @@ class TransparencyLog:
             size = conn.execute(_CURRENT_SIZE).scalar_one()
         if not _valid_tile(0, index, width) or start + width > size:
             raise NotFoundError("no such entry bundle in the log yet")
-        return b"".join(
-            struct.pack(">H", len(e)) + e for e in self.entries(start, start + width)
-        )
+        return b"".join(struct.pack(">H", len(e)) + e for e in self.entries(start, start + width))
 
 
 def _valid_tile(level: int, index: int, width: int) -> bool:

@@ -20,7 +20,6 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy import insert, select
 
 from openwitness.cases.personal_data import Sealer
-from openwitness.core.errors import NotFoundError
 from openwitness.evidence.service import UnsupportedMediaType, Vault
 from openwitness.screening import ChatExportError, ChatMessage
 from openwitness.screening.classifier import ScreeningModel, load, model_path
@@ -52,6 +51,8 @@ class Lodged:
     attachments_lodged: int
     attachments_kept_in_export: int
     notes: list[str]
+    #: the export's tlog-proof receipt, to keep with the file and check with witness verify
+    receipt: str
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,7 @@ class Lodged:
             "attachments_lodged": self.attachments_lodged,
             "attachments_kept_in_export": self.attachments_kept_in_export,
             "notes": self.notes,
+            "receipt": self.receipt,
         }
 
 
@@ -169,6 +171,7 @@ class Screening:
             sum(1 for a in attachments if a["sha256"]),
             sum(1 for a in attachments if not a["sha256"]),
             export.parsed.notes,
+            ingested.receipt.to_text(),
         )
 
     def _lodged(self, sha256: str, organisation_id: str | None) -> Lodged | None:
@@ -191,7 +194,7 @@ class Screening:
         lodged = sum(1 for a in attachments if a.sha256)
         return Lodged(
             row.id, sha256, log_index, False, row.messages, row.flagged, lodged,
-            len(attachments) - lodged, row.notes,
+            len(attachments) - lodged, row.notes, self.vault.log.receipt(log_index).to_text(),
         )  # fmt: skip
 
     def _lodge_members(
@@ -245,66 +248,6 @@ class Screening:
                         row["phash"], row["dhash"] = hashes
                 found.append(row)
         return found
-
-    def exports(self) -> list[dict[str, Any]]:
-        with self.db.read() as conn:
-            rows = conn.execute(select(ScreeningExport).order_by(ScreeningExport.id)).all()
-        return [_export_dict(row) for row in rows]
-
-    def export(self, export_id: int) -> dict[str, Any]:
-        with self.db.read() as conn:
-            row = conn.execute(
-                select(ScreeningExport).where(ScreeningExport.id == export_id)
-            ).first()
-        if row is None:
-            raise NotFoundError(f"no screened export {export_id}")
-        return _export_dict(row)
-
-    def participants(self, export_id: int) -> dict[int, str]:
-        """Participant numbers and their names, unsealed: only for those who may see them."""
-        with self.db.read() as conn:
-            rows = conn.execute(
-                select(ScreeningParticipant).where(ScreeningParticipant.export_id == export_id)
-            ).all()
-        return {row.number: self.sealer.open(row.sealed_name)["name"] for row in rows}
-
-    def ranked(self, export_id: int, top: int = 50) -> list[dict[str, Any]]:
-        """The messages people wrote, highest score first (ties in file order)."""
-        with self.db.read() as conn:
-            rows = conn.execute(
-                select(ScreeningMessage)
-                .where(ScreeningMessage.export_id == export_id, ScreeningMessage.score.is_not(None))
-                .order_by(ScreeningMessage.score.desc(), ScreeningMessage.position)
-                .limit(top)
-            ).all()
-        return [_message_dict(row) for row in rows]
-
-    def find_photo(self, image: Path, max_distance: int = 10) -> list[dict[str, Any]]:
-        """Lodged photos that look like ``image`` (perceptual hash within ``max_distance``
-        bits of 64, on both hashes), closest first."""
-        hashes = perceptual_hashes(image)
-        if hashes is None:
-            raise ChatExportError(image.name, "is not an image that can be read")
-        with self.db.read() as conn:
-            rows = conn.execute(
-                select(ScreeningAttachment).where(ScreeningAttachment.phash.is_not(None))
-            ).all()
-        found = []
-        for row in rows:
-            distance = _bits(hashes[0], row.phash) + _bits(hashes[1], row.dhash)
-            if (
-                _bits(hashes[0], row.phash) <= max_distance
-                and _bits(hashes[1], row.dhash) <= max_distance
-            ):
-                found.append(
-                    {
-                        "export": row.export_id,
-                        "member": row.member,
-                        "sha256": row.sha256,
-                        "distance": distance,
-                    }
-                )
-        return sorted(found, key=lambda f: (f["distance"], f["export"]))
 
 
 class _Bounded:
@@ -360,47 +303,8 @@ def _message_row(
     }
 
 
-def _export_dict(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "sha256": row.sha256,
-        "organisation": row.organisation_id,
-        "complaint": row.complaint_id,
-        "file_name": row.file_name,
-        "format": row.format,
-        "container": row.container,
-        "notes": row.notes,
-        "lodged_at": row.lodged_at.isoformat(),
-        "lodged_by": row.lodged_by,
-        "messages": row.messages,
-        "flagged": row.flagged,
-        "model": row.model,
-    }
-
-
-def _message_dict(row: Any) -> dict[str, Any]:
-    return {
-        "position": row.position,
-        "time": row.time,
-        "participant": row.participant,
-        "kind": row.kind,
-        "text": row.text,
-        "score": row.score,
-        "scores": row.scores,
-        "flagged": row.flagged,
-        "by_context": row.by_context,
-        "attachment_sha256": row.attachment_sha256,
-    }
-
-
 def _model_sha256(path: Path) -> str:
     import hashlib
 
     with path.open("rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
-
-
-def _bits(a: str, b: str | None) -> int:
-    if b is None:
-        return 64
-    return bin(int(a, 16) ^ int(b, 16)).count("1")

@@ -27,9 +27,7 @@ class FollowUp(BaseModel):
 def submit_report(body: ReportForm, services: ServicesDep) -> dict[str, Any]:
     """Report an encounter. The answer holds the follow-up token, shown only this once, and
     the report's receipt: every evidence item's own tlog-proof receipt."""
-    case, token, receipt = services.reports.submit(
-        body.to_new_case(), tuple(body.evidence_claims)
-    )
+    case, token, receipt = services.reports.submit(body.to_new_case(), tuple(body.evidence_claims))
     return {"case": case.id, "follow_up_token": token, "receipt": receipt}
 
 

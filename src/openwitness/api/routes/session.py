@@ -12,7 +12,7 @@ from openwitness.accounts.sessions import csrf_token
 from openwitness.api.deps import (
     CSRF_HEADER,
     SESSION_COOKIE,
-    Reader,
+    AnyAccount,
     ServicesDep,
     sign_in_refused,
     sign_in_result,
@@ -60,7 +60,7 @@ def sign_in(
 
 
 @router.get("")
-def who_am_i(request: Request, reader: Reader) -> dict[str, Any]:
+def who_am_i(request: Request, reader: AnyAccount) -> dict[str, Any]:
     """The signed-in account, and the CSRF token again (for a page loaded later)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     return {"account": reader.to_dict(), "csrf_token": csrf_token(cookie) if cookie else None}
@@ -68,7 +68,7 @@ def who_am_i(request: Request, reader: Reader) -> dict[str, Any]:
 
 @router.delete("")
 def sign_out(
-    request: Request, response: Response, services: ServicesDep, _reader: Reader
+    request: Request, response: Response, services: ServicesDep, _reader: AnyAccount
 ) -> dict[str, Any]:
     """End the session (the cookie stops working at once, wherever it was copied to)."""
     cookie = request.cookies.get(SESSION_COOKIE)

@@ -16,7 +16,6 @@ from openwitness.stats.complaints import MAX_FORCE_ID, ComplaintStats
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 
 
-
 @router.get("/complaints")
 def complaint_stats(
     services: ServicesDep,
