@@ -415,3 +415,22 @@ def decide(
         f"message {position} of export {export_id}: {made['decision']} by {made['decided_by']}",
         highlight=False,
     )
+
+
+@app.command("report")
+def report(
+    export_id: Annotated[int, typer.Argument(help="The export's number ('list').")],
+    output: Annotated[Path, typer.Argument(help="The folder to write into.", file_okay=False)],
+) -> None:
+    """Write the screening report of an export as HTML and PDF: the export's SHA-256, log
+    entry and checkpoint (so it can be checked against the exact file), who sent what share
+    of the flagged messages, flags by month, the flagged messages with reviewers' decisions,
+    and the decision history. It names participants: keep it as you keep the chat."""
+    from openwitness.cases.access import Viewer
+    from openwitness.screening.report import write_screening_report
+
+    with services() as svc:
+        html, pdf = write_screening_report(
+            svc.screening_review, svc.log, export_id, Viewer.operator(actor()), output
+        )
+    console.print(f"report: {html}\n        {pdf}", highlight=False)

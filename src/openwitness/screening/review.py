@@ -16,6 +16,7 @@ from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.screening import ChatExportError, access
 from openwitness.screening.photos import perceptual_hashes
 from openwitness.storage.db import Database
+from openwitness.storage.models import Evidence
 from openwitness.storage.screening_models import (
     ScreeningAttachment,
     ScreeningDecision,
@@ -113,6 +114,16 @@ class Review:
                 select(ScreeningParticipant).where(ScreeningParticipant.export_id == export_id)
             ).all()
         return {row.number: self.sealer.open(row.sealed_name)["name"] for row in rows}
+
+    def log_index(self, sha256: str) -> int:
+        """The log entry of a lodged file (an export's, for its report)."""
+        with self.db.read() as conn:
+            index = conn.execute(
+                select(Evidence.log_index).where(Evidence.sha256 == sha256)
+            ).scalar()
+        if index is None:
+            raise NotFoundError(f"no evidence {sha256}")
+        return int(index)
 
     # -- messages --------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ def _chars(width_in: float, size: float) -> int:
     return max(4, int(width_in * 72 / (size * _CHAR_WIDTH)))
 
 
-class _Pages:
+class Pages:
     """A cursor down A4 pages: each item asks for its height and gets a new page if needed."""
 
     def __init__(self, pdf: PdfPages, footer: str) -> None:
@@ -150,7 +150,7 @@ def write_pdf(content: Content, path: Path) -> None:
     and sources."""
     metadata = {"Title": content.title, "Creator": "OpenWitness", "CreationDate": None}
     with render_settings({"pdf.fonttype": 42}), PdfPages(path, metadata=metadata) as pdf:
-        pages = _Pages(pdf, content.title)
+        pages = Pages(pdf, content.title)
         pages.text(content.title, 16, "bold", after=0.05)
         pages.text(content.subtitle, 9)
         pages.text(f"Generated {content.generated} by OpenWitness from the data.police.uk open "
