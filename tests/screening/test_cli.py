@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from openwitness.core.config import Settings
-from tests.screening.test_service import make_export
+from tests.screening.test_lodging import make_export
 from tests.support import env_for
 
 WITNESS = str(Path(sys.executable).with_name("witness"))
