@@ -45,8 +45,10 @@ def _read_password(from_stdin: bool) -> str:
 @account_app.command("create")
 def create(
     username: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option(help="admin, caseworker or analyst.")],
-    org: Annotated[str | None, typer.Option(help="Organisation id (caseworkers need one).")] = None,
+    role: Annotated[str, typer.Option(help="admin, caseworker, analyst or screener.")],
+    org: Annotated[
+        str | None, typer.Option(help="Organisation id (caseworkers and screeners need one).")
+    ] = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an account; the password is asked for (never given as an argument)."""
