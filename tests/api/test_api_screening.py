@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,13 @@ from fastapi.testclient import TestClient
 
 from openwitness.app import create_app
 from openwitness.cases.access import Viewer
+from openwitness.cases.forms import CaseForm
 from openwitness.core.config import Settings
 from openwitness.ledger.receipt import parse_receipt
 from openwitness.ledger.verify import verify_receipt
 from openwitness.services import Services, initialise
 from tests.api.conftest import PASSWORD
+from tests.support import ENTITLED
 
 CHAT = (
     "[13/01/2024, 10:00:00] PC Hill: anyone got the keys to the van?\n"
@@ -208,3 +211,57 @@ def test_a_screener_sees_no_more_than_an_analyst_outside_screening(setup: Setup)
     assert Viewer("scr", "screener", "law-centre").de_identified
     assert not Viewer("scr", "screener", "law-centre").may_open_people("law-centre")
     assert not Viewer("scr", "screener", "law-centre").may_edit("law-centre")
+
+
+def test_an_export_cannot_be_tied_to_another_organisations_case(setup: Setup) -> None:
+    services, client, auth, export = setup
+    form = CaseForm.model_validate(
+        {
+            "force": "kent",
+            "occurred_at": "2025-01-01T10:00:00Z",
+            "place": "High Street",
+            "encounter_type": "other",
+            "narrative": "Test",
+            "reporter_kind": "anonymous",
+        }
+    )
+    theirs, _ = services.cases.add(form.to_new_case(), "setup", "other-org", ENTITLED)
+    size = services.log.size()
+    answer = client.post(
+        "/api/v1/screening/exports",
+        params={"name": export.name, "case": theirs.id},
+        content=export.read_bytes(),
+        headers=auth["scr"],
+    )
+    missing = client.post(
+        "/api/v1/screening/exports",
+        params={"name": export.name, "case": 99_999},
+        content=export.read_bytes(),
+        headers=auth["scr"],
+    )
+    assert answer.status_code == missing.status_code == 404  # as if it did not exist
+    assert services.log.size() == size
+
+
+def test_a_body_over_the_limit_is_refused_as_it_streams(setup: Setup) -> None:
+    services, _, auth, _ = setup
+    small = replace(services.settings, max_upload_bytes=1000)
+    size = services.log.size()
+    body = ("13/01/2024, 10:00 - A: " + "x" * 100 + "\n").encode() * 50  # 6 KB of real chat
+    with TestClient(create_app(small)) as client:
+        declared = client.post(
+            "/api/v1/screening/exports",
+            params={"name": "chat.txt"},
+            content=body,
+            headers=auth["scr"],
+        )
+        chunked = client.post(
+            "/api/v1/screening/exports",
+            params={"name": "chat.txt"},
+            content=(body[i : i + 500] for i in range(0, len(body), 500)),  # no length given
+            headers=auth["scr"],
+        )
+    assert declared.status_code == chunked.status_code == 413
+    assert services.log.size() == size
+    assert not [p for p in services.settings.staging_dir.iterdir() if p.is_file()]
+    assert not list(services.settings.home.glob("screening-*"))

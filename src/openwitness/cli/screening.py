@@ -21,6 +21,17 @@ from openwitness.cli.common import (
 
 T = TypeVar("T")
 
+ExportFile = Annotated[
+    Path,
+    typer.Argument(
+        help="A WhatsApp .txt or .zip export, or a Telegram result.json.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+ExportId = Annotated[int, typer.Argument(help="The export's number ('list').")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
 app = typer.Typer(
     help="Conduct screening: read exported WhatsApp and Telegram chats; train and judge the "
     "message classifier.",
@@ -30,14 +41,7 @@ app = typer.Typer(
 
 @app.command("parse")
 def parse(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            help="A WhatsApp .txt or .zip export, or a Telegram result.json.",
-            exists=True,
-            dir_okay=False,
-        ),
-    ],
+    file: ExportFile,
     as_json: Annotated[bool, typer.Option("--json", help="Print the messages as JSON.")] = False,
 ) -> None:
     """Read an export and print its messages: time (local time as written; UTC for
@@ -74,16 +78,9 @@ def parse(
 
 @app.command("score")
 def score(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            help="A WhatsApp .txt or .zip export, or a Telegram result.json.",
-            exists=True,
-            dir_okay=False,
-        ),
-    ],
+    file: ExportFile,
     top: Annotated[int, typer.Option(min=1, help="How many messages to show.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Read an export and list the messages most likely hateful or violent first, each with
     its categories and whether the messages before it are why (scored with its context).
@@ -176,7 +173,7 @@ def evaluate(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the training run.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Train on the training corpora (or load --model), then judge it on the held-out test
     sets (HateCheck, ETHOS, EDOS's and Guest's test splits) beside a keyword list,
@@ -271,19 +268,12 @@ def _print_tables(result: dict[str, Any]) -> None:
 
 @app.command("add")
 def add(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            help="A WhatsApp .txt or .zip export, or a Telegram result.json.",
-            exists=True,
-            dir_okay=False,
-        ),
-    ],
+    file: ExportFile,
     case: Annotated[int | None, typer.Option(help="The case (complaint id) it belongs to.")] = None,
     organisation: Annotated[
         str | None, typer.Option("--org", help="The organisation that holds it.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Lodge an export as evidence: the file is logged (it gets a receipt) only once it has
     been read as an export; every photo, video, voice note and document in a zip is lodged
@@ -321,7 +311,7 @@ def add(
 
 @app.command("list")
 def list_exports(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """The exports lodged here, with their counts of messages and flags."""
     from openwitness.cases.access import Viewer
@@ -341,9 +331,9 @@ def list_exports(
 
 @app.command("show")
 def show(
-    export_id: Annotated[int, typer.Argument(help="The export's number ('list').")],
+    export_id: ExportId,
     top: Annotated[int, typer.Option(min=1, help="How many messages to show.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """A lodged export's messages, highest score first, with who wrote them (unsealed: the
     command line runs on the server, which holds the key)."""
@@ -375,7 +365,7 @@ def photo(
     image: Annotated[
         Path, typer.Argument(help="A photograph to look for.", exists=True, dir_okay=False)
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Find a photograph in the lodged exports, even re-compressed, resized or lightly
     cropped (perceptual hashes), closest first."""
@@ -398,7 +388,7 @@ def photo(
 
 @app.command("decide")
 def decide(
-    export_id: Annotated[int, typer.Argument(help="The export's number ('list').")],
+    export_id: ExportId,
     position: Annotated[int, typer.Argument(help="The message's position ('show --json').")],
     decision: Annotated[str, typer.Argument(help="confirmed or dismissed.")],
     note: Annotated[str | None, typer.Option(help="Why, in a few words.")] = None,
@@ -419,7 +409,7 @@ def decide(
 
 @app.command("report")
 def report(
-    export_id: Annotated[int, typer.Argument(help="The export's number ('list').")],
+    export_id: ExportId,
     output: Annotated[Path, typer.Argument(help="The folder to write into.", file_okay=False)],
 ) -> None:
     """Write the screening report of an export as HTML and PDF: the export's SHA-256, log

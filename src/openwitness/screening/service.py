@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy import insert, select
 
 from openwitness.cases.personal_data import Sealer
+from openwitness.evidence.blobstore import StagingFile
 from openwitness.evidence.service import UnsupportedMediaType, Vault
 from openwitness.screening import ChatExportError, ChatMessage
 from openwitness.screening.classifier import ScreeningModel, load, model_path
@@ -92,21 +93,39 @@ class Screening:
     ) -> Lodged:
         """Lodge the export at ``path``; refuses (ChatExportError) before anything is logged
         if the bytes are not an export this can read, or a zip is unsafe."""
+        progress(f"reading and lodging {path.name}…")
+        with self.vault.upload() as staged, path.open("rb") as source:
+            while chunk := source.read(_CHUNK):
+                self.vault.write(staged, chunk)
+            return self.lodge_staged(
+                staged, path.name, lodged_by, organisation_id, complaint_id, progress
+            )
+
+    def lodge_staged(
+        self,
+        staged: StagingFile,
+        file_name: str,
+        lodged_by: str,
+        organisation_id: str | None = None,
+        complaint_id: int | None = None,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> Lodged:
+        """Lodge an export already streamed into the vault's staging (``Vault.upload``), so
+        an upload is written once and a crash leaves only what the vault cleans up. The
+        staged bytes themselves are parsed before they are logged."""
         read: list[ChatExport] = []
 
-        def accept(staged: Path) -> str | None:
-            export = open_export(staged, name=path.name)
-            read.append(export)
-            return _MEDIA_TYPES[export.container]
+        def accept(staged_path: Path) -> str | None:
+            read.append(open_export(staged_path, name=file_name))
+            return _MEDIA_TYPES[read[-1].container]
 
-        progress(f"reading and lodging {path.name}…")
-        ingested = self.vault.ingest_file(path, accept=accept)
+        ingested = self.vault.complete(staged, accept=accept)
         sha256 = ingested.record.sha256
         self.vault.hold(sha256, organisation_id)
         already = self._lodged(sha256, organisation_id)
         if already is not None:
             return already
-        export = read[0] if read else open_export(self.vault.blob_path(sha256), name=path.name)
+        export = read[0]
         attachments = self._lodge_members(sha256, export, organisation_id, progress)
         progress(f"scoring {len(export.parsed.messages):,} messages…")
         model = self.model()
@@ -122,7 +141,7 @@ class Screening:
                     sha256=sha256,
                     organisation_id=organisation_id,
                     complaint_id=complaint_id,
-                    file_name=path.name[:300],
+                    file_name=file_name[:300],
                     format=export.parsed.format,
                     container=export.container,
                     notes=export.parsed.notes,

@@ -4,8 +4,7 @@ text, counts) is decided in ``openwitness.screening.access``."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,8 +14,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from openwitness.api.deps import AnyAccount, IdPath, ServicesDep, upload_rate_limit, viewer
+from openwitness.api.threads import entered_in_thread
 from openwitness.cases.forms import MAX_ID
-from openwitness.core.errors import ForbiddenError, InvalidRequestError, NotFoundError
+from openwitness.core.errors import ForbiddenError, NotFoundError
 from openwitness.evidence.service import FileTooLarge
 from openwitness.screening import access
 
@@ -62,21 +62,17 @@ async def lodge(
         if who.role != "admin" and linked.organisation_id != who.organisation_id:
             raise NotFoundError(f"no case {case}")
     file_name = PurePath(name.replace("\\", "/")).name or "export"
-    # the body is kept in the private data folder until lodged (not the vault's staging
-    # folder, which the vault cleans up by its own rules)
-    with tempfile.TemporaryDirectory(dir=services.settings.home, prefix="screening-") as folder:
-        path = Path(folder) / file_name
-        received = 0
-        with path.open("wb") as out:
-            async for chunk in request.stream():
-                received += len(chunk)
-                if received > limit:
-                    raise FileTooLarge(f"file is larger than the limit of {limit:,} bytes")
-                await run_in_threadpool(out.write, chunk)
-        if received == 0:
-            raise InvalidRequestError("the request body is empty: send the export file")
+    # streamed into the vault's staging, bounded as it comes, and lodged from there
+    async with entered_in_thread(services.vault.upload()) as staged:
+        async for chunk in request.stream():
+            await run_in_threadpool(services.vault.write, staged, chunk)
         lodged = await run_in_threadpool(
-            services.screening.add, path, account.username, account.organisation_id, case
+            services.screening.lodge_staged,
+            staged,
+            file_name,
+            account.username,
+            account.organisation_id,
+            case,
         )
     return JSONResponse(lodged.to_dict(), status_code=201 if lodged.created else 200)
 
