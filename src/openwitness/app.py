@@ -84,6 +84,8 @@ def _body_limits(max_upload: int, max_chunk: int) -> Callable[[str, str], int]:
             return max_upload + DEFAULT_LIMIT
         if method == "PUT" and path.startswith("/api/v1/live/"):
             return max_chunk + DEFAULT_LIMIT
+        if method == "POST" and path in ("/api/v1/screening/exports", "/screening"):
+            return max_upload + DEFAULT_LIMIT
         if method == "POST" and path == "/report":
             return max_upload * public.MAX_FILES + DEFAULT_LIMIT
         if method == "POST" and (path == "/import" or path.startswith("/api/v1/imports/")):

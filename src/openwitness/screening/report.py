@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -125,7 +125,7 @@ def build_content(
             "dismissed).",
         ],
         "tables": [people, messages, decisions],
-        "charts": [_months_chart(months)] if months else [],
+        "charts": [months_chart(months)] if months else [],
         "method": [
             "Each message a person wrote was scored offline by OpenWitness's classifier "
             "(TF-IDF word and character n-grams, logistic regression; trained on published "
@@ -147,7 +147,7 @@ def _decision(decision: dict[str, Any] | None) -> str:
     return f"{decision['decision']}{note}"
 
 
-def _months_chart(months: dict[str, int]) -> Chart:
+def months_chart(months: dict[str, int]) -> Chart:
     labels, counts = list(months), list(months.values())
 
     def draw() -> Any:
@@ -179,7 +179,7 @@ def render_html(content: dict[str, Any]) -> str:
     return _ENV.get_template("report.html").render(**{**content, "charts": charts})
 
 
-def write_pdf(content: dict[str, Any], path: Path) -> None:
+def write_pdf(content: dict[str, Any], path: Path | BinaryIO) -> None:
     from matplotlib.backends.backend_pdf import PdfPages
 
     from openwitness.stats.charts import render_settings

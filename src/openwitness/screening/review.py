@@ -4,6 +4,7 @@ reviewers' decisions, kept append-only. Every read goes through ``screening.acce
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,10 @@ DECISIONS = ("confirmed", "dismissed")
 MAX_NOTE = 2000
 #: messages shown before and after each ranked one
 AROUND = 2
+#: a phone number as chats write them: "+44 7700 900123", "07700-900123", "(0161) 496 0000"
+PHONE_NUMBER = re.compile(r"\+?\(?\d[\d ()\-\u00a0\u202f]{7,}\d")
+#: the server itself, for masking names it never shows
+OPERATOR = Viewer.operator("openwitness")
 
 
 class Review:
@@ -47,7 +52,7 @@ class Review:
             return []
         with self.db.read() as conn:
             rows = conn.execute(query).all()
-        return [_export_dict(row, viewer) for row in rows]
+        return [_export_dict(row, viewer, self._masker(row, viewer)) for row in rows]
 
     def _row(self, export_id: int, viewer: Viewer) -> Any:
         with self.db.read() as conn:
@@ -101,7 +106,7 @@ class Review:
             for number, lines, scored in sorted(per_person, key=lambda r: (r[0] is None, r[0] or 0))
             if number is not None
         ]
-        return _export_dict(row, viewer) | {
+        return _export_dict(row, viewer, self._masker(row, viewer)) | {
             "participants": people,
             "flagged_by_month": dict(sorted(by_month.items())),
         }
@@ -114,6 +119,12 @@ class Review:
                 select(ScreeningParticipant).where(ScreeningParticipant.export_id == export_id)
             ).all()
         return {row.number: self.sealer.open(row.sealed_name)["name"] for row in rows}
+
+    def _masker(self, row: Any, viewer: Viewer) -> Masker | None:
+        """What masks the participants in text shown to this viewer (None: shown as written)."""
+        if access.may_see_names(viewer, row.organisation_id):
+            return None
+        return Masker(self._names(row.id, row.organisation_id, OPERATOR))
 
     def log_index(self, sha256: str) -> int:
         """The log entry of a lodged file (an export's, for its report)."""
@@ -140,6 +151,7 @@ class Review:
         if not 1 <= top <= 500 or offset < 0:
             raise InvalidRequestError("top must be 1-500 and offset 0 or more")
         names = self._names(export_id, row.organisation_id, viewer)
+        hide = self._masker(row, viewer)
         with self.db.read() as conn:
             ranked = conn.execute(
                 select(ScreeningMessage)
@@ -162,15 +174,15 @@ class Review:
             }
             decisions = self._latest_decisions(conn, export_id)
         return [
-            _message_dict(m, names)
+            _message_dict(m, names, hide)
             | {
                 "before": [
-                    _message_dict(around[p], names)
+                    _message_dict(around[p], names, hide)
                     for p in range(m.position - AROUND, m.position)
                     if p in around
                 ],
                 "after": [
-                    _message_dict(around[p], names)
+                    _message_dict(around[p], names, hide)
                     for p in range(m.position + 1, m.position + AROUND + 1)
                     if p in around
                 ],
@@ -289,7 +301,7 @@ def _mask(number: int | None) -> str | None:
     return None if number is None else f"Participant {number}"
 
 
-def _export_dict(row: Any, viewer: Viewer) -> dict[str, Any]:
+def _export_dict(row: Any, viewer: Viewer, hide: Masker | None) -> dict[str, Any]:
     shown = {
         "id": row.id,
         "sha256": row.sha256,
@@ -304,21 +316,39 @@ def _export_dict(row: Any, viewer: Viewer) -> dict[str, Any]:
     }
     if viewer.role != "analyst":  # a file name can name the people in the chat
         shown |= {
-            "file_name": row.file_name,
+            "file_name": hide(row.file_name) if hide else row.file_name,  # "Chat with …"
             "complaint": row.complaint_id,
             "lodged_by": row.lodged_by,
         }
     return shown
 
 
-def _message_dict(row: Any, names: dict[int, str]) -> dict[str, Any]:
+class Masker:
+    """Participants' names and phone numbers masked inside messages' text, for those who
+    read the messages but may not see who is in the chat ("PC Hill added +44 7700 900123"
+    is a system line). Only names written exactly as the export gives its participants are
+    found; a nickname or first name alone is not."""
+
+    def __init__(self, names: dict[int, str]) -> None:
+        by_length = sorted(names.items(), key=lambda item: -len(item[1]))
+        self.masks = {name: f"Participant {number}" for number, name in by_length if name}
+        alternatives = [re.escape(name) for name in self.masks]
+        self.names = re.compile("|".join(alternatives)) if alternatives else None
+
+    def __call__(self, text: str) -> str:
+        if self.names is not None:
+            text = self.names.sub(lambda m: self.masks[m.group()], text)
+        return PHONE_NUMBER.sub("[phone number]", text)
+
+
+def _message_dict(row: Any, names: dict[int, str], hide: Masker | None = None) -> dict[str, Any]:
     return {
         "position": row.position,
         "time": row.time,
         "participant": row.participant,
         "author": names.get(row.participant, _mask(row.participant)),
         "kind": row.kind,
-        "text": row.text,
+        "text": hide(row.text) if hide and row.text else row.text,
         "score": row.score,
         "scores": row.scores,
         "flagged": row.flagged,

@@ -94,11 +94,27 @@ class Screening:
         """Lodge the export at ``path``; refuses (ChatExportError) before anything is logged
         if the bytes are not an export this can read, or a zip is unsafe."""
         progress(f"reading and lodging {path.name}…")
-        with self.vault.upload() as staged, path.open("rb") as source:
+        with path.open("rb") as source:
+            return self.lodge_stream(
+                source, path.name, lodged_by, organisation_id, complaint_id, progress
+            )
+
+    def lodge_stream(
+        self,
+        source: BinaryIO,
+        file_name: str,
+        lodged_by: str,
+        organisation_id: str | None = None,
+        complaint_id: int | None = None,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> Lodged:
+        """Lodge the export read from ``source`` (a file, or a form's uploaded file): staged
+        in the vault, bounded by its upload limit as it is read, then as ``lodge_staged``."""
+        with self.vault.upload() as staged:
             while chunk := source.read(_CHUNK):
                 self.vault.write(staged, chunk)
             return self.lodge_staged(
-                staged, path.name, lodged_by, organisation_id, complaint_id, progress
+                staged, file_name, lodged_by, organisation_id, complaint_id, progress
             )
 
     def lodge_staged(

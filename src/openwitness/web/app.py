@@ -15,6 +15,7 @@ from openwitness.web.routes import (
     live_follow,
     patterns,
     public,
+    screening,
     stats,
     stats_complaints,
 )
@@ -32,6 +33,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(stats_complaints.router)
     app.include_router(casework.router)
     app.include_router(patterns.router)
+    app.include_router(screening.router)
     app.include_router(live.router)
     app.include_router(live_follow.router)
     app.include_router(uploads_router(services.uploads))

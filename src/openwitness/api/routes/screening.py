@@ -15,10 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from openwitness.api.deps import AnyAccount, IdPath, ServicesDep, upload_rate_limit, viewer
 from openwitness.api.threads import entered_in_thread
+from openwitness.cases.access import Viewer
 from openwitness.cases.forms import MAX_ID
 from openwitness.core.errors import ForbiddenError, NotFoundError
 from openwitness.evidence.service import FileTooLarge
 from openwitness.screening import access
+from openwitness.services import Services
 
 router = APIRouter(prefix="/api/v1/screening", tags=["screening"])
 #: a message's place in its chat, from 0
@@ -30,6 +32,14 @@ _UPLOAD_BODY: dict[str, Any] = {
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     }
 }
+
+
+def check_case(services: Services, who: Viewer, case: int) -> None:
+    """An export is linked only to a case of the lodger's own organisation (any, for an
+    admin); another organisation's case is answered as not found."""
+    linked = services.cases.get(case)
+    if who.role != "admin" and linked.organisation_id != who.organisation_id:
+        raise NotFoundError(f"no case {case}")
 
 
 @router.post(
@@ -58,9 +68,7 @@ async def lodge(
     if declared.isdigit() and int(declared) > limit:
         raise FileTooLarge(f"file is larger than the limit of {limit:,} bytes")
     if case is not None:
-        linked = await run_in_threadpool(services.cases.get, case)
-        if who.role != "admin" and linked.organisation_id != who.organisation_id:
-            raise NotFoundError(f"no case {case}")
+        await run_in_threadpool(check_case, services, who, case)
     file_name = PurePath(name.replace("\\", "/")).name or "export"
     # streamed into the vault's staging, bounded as it comes, and lodged from there
     async with entered_in_thread(services.vault.upload()) as staged:
