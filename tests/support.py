@@ -9,6 +9,7 @@ import pytest
 
 from openwitness.core.config import Settings
 from openwitness.evidence.custody import Entitlement
+from openwitness.evidence.service import Vault
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -28,8 +29,16 @@ def env_for(settings: Settings) -> dict[str, str]:
     env["OPENWITNESS_HOME"] = str(settings.home)
     env["OPENWITNESS_DATABASE_URL"] = settings.database_url
     env["OPENWITNESS_MAX_UPLOAD_BYTES"] = str(settings.max_upload_bytes)
+    if settings.blob_url:
+        env["OPENWITNESS_BLOB_URL"] = settings.blob_url
     return env
 
 
 #: the operator's right to link any vault item, for tests that set up cases directly
 ENTITLED = Entitlement(None, privileged=True)
+
+
+def stored_bytes(vault: Vault, sha256: str) -> bytes:
+    """The bytes the vault keeps under ``sha256``, wherever its store is."""
+    with vault.open_blob(sha256) as stored:
+        return stored.read()

@@ -68,6 +68,15 @@ class Services:
         self.db.dispose()
 
 
+def blob_store(settings: Settings) -> BlobStore:
+    """The folder in home (the default), or the object store OPENWITNESS_BLOB_URL names."""
+    if settings.blob_url:
+        from openwitness.evidence.s3_blobs import S3BlobStore
+
+        return S3BlobStore(settings.blob_url, settings.staging_dir)
+    return BlobStore(settings.blob_dir, settings.staging_dir)
+
+
 def _build(settings: Settings, signer: Signer) -> Services:
     db = Database(settings.database_url)
     db.migrate()
@@ -75,7 +84,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
         seed_uk_forces(conn)
     log = TransparencyLog(db, signer)
     log.initialise()
-    blobs = BlobStore(settings.blob_dir, settings.staging_dir)
+    blobs = blob_store(settings)
     vault = Vault(db, log, blobs, settings.max_upload_bytes)
     with db.read() as conn:
         no_sealed_data = not any(

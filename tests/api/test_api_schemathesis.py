@@ -271,7 +271,8 @@ def test_no_operation_returns_a_server_error(app: FastAPI) -> None:
     for index, raw in enumerate(entries):
         entry = parse_entry(raw)
         assert services.vault.get(entry.sha256).log_index == index
-        assert file_sha256(services.vault.blob_path(entry.sha256)) == (entry.sha256, entry.size)
+        with services.vault.local_blob(entry.sha256) as blob:
+            assert file_sha256(blob) == (entry.sha256, entry.size)
     assert list(services.settings.staging_dir.iterdir()) == []
 
 

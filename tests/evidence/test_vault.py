@@ -19,7 +19,7 @@ from openwitness.ledger import merkle
 from openwitness.ledger.entry import parse_entry
 from openwitness.ledger.verify import file_sha256, verify_receipt
 from openwitness.services import Services, open_services
-from tests.support import MEDIA, env_for, require_shared
+from tests.support import MEDIA, env_for, require_shared, stored_bytes
 
 PHOTO = MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg"
 VIDEO = MEDIA / "jmathai__elodie/elodie/tests/files/video.mov"
@@ -46,8 +46,8 @@ def assert_log_consistent(services: Services) -> None:
         entry = parse_entry(data)
         record = services.vault.get(entry.sha256)
         assert record.log_index == index
-        blob = services.vault.blob_path(entry.sha256)
-        assert file_sha256(blob) == (entry.sha256, entry.size)
+        with services.vault.local_blob(entry.sha256) as blob:
+            assert file_sha256(blob) == (entry.sha256, entry.size)
 
 
 def test_ingest_stores_logs_and_returns_a_verifiable_receipt(services: Services) -> None:
@@ -117,7 +117,7 @@ def test_unreadable_metadata_is_recorded_and_the_file_still_stored(
     assert result.record.media_type == "video/quicktime"
     errors = result.record.metadata["errors"]
     assert errors and all(e["reason"] for e in errors)
-    assert services.vault.blob_path(result.record.sha256).read_bytes() == truncated.read_bytes()
+    assert stored_bytes(services.vault, result.record.sha256) == truncated.read_bytes()
 
 
 def test_lookups_reject_malformed_and_unknown_hashes(services: Services) -> None:
@@ -218,7 +218,7 @@ def test_sigkill_around_the_log_commit_keeps_log_and_blobs_in_step(
         else:
             assert reopened.log.size() == 1
             sha, _ = file_sha256(VIDEO)
-            assert reopened.vault.blob_path(sha).read_bytes() == VIDEO.read_bytes()
+            assert stored_bytes(reopened.vault, sha) == VIDEO.read_bytes()
         # The next ingest works and continues the log without a gap.
         again = reopened.vault.ingest_file(VIDEO)
         assert again.record.log_index == 0

@@ -94,7 +94,10 @@ def test_chunks_are_logged_chained_and_end_as_one_file(
     # the whole file is an ordinary vault item, so it plays: PyAV demuxes both streams
     import av
 
-    with av.open(str(services.vault.blob_path(body["whole"]["sha256"]))) as container:
+    with (
+        services.vault.local_blob(body["whole"]["sha256"]) as whole,
+        av.open(str(whole)) as container,
+    ):
         kinds = {packet.stream.type for packet in container.demux() if packet.size}
     assert kinds == {"video", "audio"}
     # finishing again (an answer lost on the way) gives the same file

@@ -13,7 +13,7 @@ import pytest
 
 from openwitness.services import Services, open_services
 from tests.live.conftest import recorded_chunks, sha
-from tests.support import env_for
+from tests.support import env_for, stored_bytes
 
 _KILL_AT = textwrap.dedent(
     """
@@ -69,13 +69,13 @@ def test_a_kill_around_the_log_commit_loses_nothing_logged(
         else:
             # logged before the kill: the chunk's bytes were moved into the store on recovery
             assert [c.seq for c in logged] == [0, 1]
-            path = reopened.live.chunk_paths(started.id, 2)[1]
-            assert path.read_bytes() == chunks[1]
+            second = reopened.live.chunk_hashes(started.id, 2)[1]
+            assert stored_bytes(reopened.vault, second) == chunks[1]
         nxt = reopened.live.add_chunk(
             started.id, started.token, 2, sha(chunks[1]), sha(chunks[2]), 3000, iter([chunks[2]])
         )
         assert nxt.seq == 2 and reopened.log.size() == 3
-        media = b"".join(p.read_bytes() for p in reopened.live.chunk_paths(started.id, 3))
+        media = b"".join(reopened.live.media(started.id, 3))
         assert media == b"".join(chunks[:3])
     finally:
         reopened.close()

@@ -22,6 +22,7 @@ from openwitness.app import create_app
 from openwitness.core.config import Settings
 from openwitness.services import Services
 from tests.api.test_api_authorisation import tiny_png
+from tests.support import stored_bytes
 
 TUS = {"Tus-Resumable": "1.0.0"}
 PATCH = {**TUS, "Content-Type": "application/offset+octet-stream"}
@@ -128,7 +129,7 @@ def test_a_resume_after_a_crash_lands_at_the_recorded_offset(
     stored = services.vault.get(sha)
     assert stored.size == len(data)  # the client's own bytes, and a receipt for its hash
     assert client.get(f"/api/v1/evidence/{sha}/receipt").status_code == 200
-    assert services.vault.blob_path(sha).read_bytes() == data
+    assert stored_bytes(services.vault, sha) == data
 
 
 def test_bytes_that_do_not_hash_as_declared_never_enter_the_log(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -103,21 +103,20 @@ def bundle(
     with services() as svc:
         status = svc.live.status_of(recording)
         answer = svc.live.bundle(recording)
-        paths = svc.live.chunk_paths(recording, status.chunks)
         target = output or Path(f"recording-{recording}{BUNDLE_SUFFIX}")
         write_atomically(target, json.dumps(answer, indent=1) + "\n")
         console.print(f"bundle of {len(answer['chunks'])} chunks: {target}", highlight=False)
         if media is not None:
-            replace_atomically(media, lambda tmp: _concatenate(paths, tmp))
+            replace_atomically(
+                media, lambda tmp: _write_all(svc.live.media(recording, status.chunks), tmp)
+            )
             console.print(f"recording ({status.size:,} bytes): {media}", highlight=False)
 
 
-def _concatenate(paths: list[Path], target: Path) -> None:
-    """The chunks end to end, streamed: a recording may be gigabytes."""
+def _write_all(data: Iterator[bytes], target: Path) -> None:
     with target.open("wb") as out:
-        for path in paths:
-            with path.open("rb") as chunk:
-                shutil.copyfileobj(chunk, out)
+        for block in data:
+            out.write(block)
 
 
 @app.command("finish")

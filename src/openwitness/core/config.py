@@ -81,6 +81,9 @@ class Settings:
     mail_from: str = "openwitness@localhost"
     #: the site's address as people reach it, for links in e-mails (default: as asked)
     public_url: str | None = None
+    #: where evidence is kept: unset, the blobs/ folder in home; s3://bucket/prefix?endpoint=…
+    #: for any S3-compatible object store (openwitness.evidence.s3_blobs)
+    blob_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -123,6 +126,7 @@ class Settings:
             mail_from=os.environ.get("OPENWITNESS_MAIL_FROM", "").strip()
             or "openwitness@localhost",
             public_url=os.environ.get("OPENWITNESS_PUBLIC_URL", "").strip().rstrip("/") or None,
+            blob_url=os.environ.get("OPENWITNESS_BLOB_URL", "").strip() or None,
         )
 
     @property

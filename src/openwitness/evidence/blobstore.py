@@ -14,11 +14,14 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import io
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 _NEW, _PART, _STAGED = ".new", ".part", ".staged"
 _STALE_NEW_SECONDS = 3600
@@ -89,6 +92,9 @@ class StagingFile:
 
 
 class BlobStore:
+    """The local folder: the embedded default. :class:`~openwitness.evidence.s3_blobs.S3BlobStore`
+    keeps the same staging and the same guarantees with the bytes in object storage."""
+
     def __init__(self, root: Path, staging: Path) -> None:
         self.root = root
         self.staging = staging
@@ -98,6 +104,34 @@ class BlobStore:
 
     def has(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
+
+    def size(self, sha256: str) -> int:
+        return self.path_for(sha256).stat().st_size
+
+    def open(self, sha256: str, start: int = 0, end: int | None = None) -> BinaryIO:
+        """The stored bytes ``start`` to ``end`` (inclusive; None: to the last), to read."""
+        handle = self.path_for(sha256).open("rb")
+        handle.seek(start)
+        if end is None:
+            return handle
+        return cast(BinaryIO, _Limited(handle, end - start + 1))
+
+    def stored_path(self, sha256: str) -> Path | None:
+        """The stored file itself, where the store is a folder on this machine (else None)."""
+        return self.path_for(sha256)
+
+    def local_path(self, sha256: str) -> AbstractContextManager[Path]:
+        """A file on this machine holding the bytes, for readers that need a path (zipfile,
+        PyAV, Pillow): here the stored file itself."""
+        return contextlib.nullcontext(self.path_for(sha256))
+
+    def prepare(self, staged: StagingFile) -> None:
+        """Before the entry is logged: the staged file is fsynced already, which is durable
+        here (a crash after logging is finished by :meth:`recover`)."""
+
+    def discard(self, staged: StagingFile) -> None:
+        """The entry was not logged because these bytes were logged before: nothing to keep
+        (the staging file is deleted when its block exits)."""
 
     @contextlib.contextmanager
     def stage(self, max_bytes: int, head_bytes: int) -> Iterator[StagingFile]:
@@ -156,3 +190,31 @@ class BlobStore:
                     path.unlink()
             finally:
                 os.close(fd)
+
+
+class _Limited(io.RawIOBase):
+    """A file read only up to a number of bytes (one range of a stored blob)."""
+
+    def __init__(self, handle: BinaryIO, left: int) -> None:
+        super().__init__()
+        self._handle = handle
+        self._left = left
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > self._left:
+            size = self._left
+        data = self._handle.read(size)
+        self._left -= len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -175,9 +176,12 @@ class Vault:
         """Append ``entry`` for finished staged bytes, then move them into the store: the
         one order that keeps "logged only if durably stored" (the bytes are fsynced already,
         and :meth:`recover` finishes the move after a crash between the two)."""
+        self.blobs.prepare(staged)  # object storage: the object is stored before the entry
         result = self.log.append(entry, existing=existing, record=record)
         if result.created:
             self.blobs.commit(staged)
+        else:
+            self.blobs.discard(staged)
         return result
 
     def ingest_file(
@@ -257,11 +261,31 @@ class Vault:
             raise NotFoundError(f"no evidence with sha256 {sha256}")
         return record
 
-    def blob_path(self, sha256: str) -> Path:
-        record = self.get(sha256)
-        if not self.blobs.has(record.sha256):
+    def _stored(self, sha256: str) -> str:
+        """The sha256 of a vault item or live chunk whose bytes are in the store (finishing a
+        crashed ingest's move first, if one is pending)."""
+        sha256 = check_sha256(sha256)
+        if not self.blobs.has(sha256):
             self.recover()
-        return self.blobs.path_for(record.sha256)
+            if not self.blobs.has(sha256):
+                raise NotFoundError(f"no stored bytes with sha256 {sha256}")
+        return sha256
+
+    def open_blob(self, sha256: str, start: int = 0, end: int | None = None) -> BinaryIO:
+        """The stored bytes (``start`` to ``end`` inclusive), streamed from wherever they are."""
+        return self.blobs.open(self._stored(sha256), start, end)
+
+    def blob_size(self, sha256: str) -> int:
+        return self.blobs.size(self._stored(sha256))
+
+    def stored_path(self, sha256: str) -> Path | None:
+        """The stored file, when the store is a folder on this machine (None: object storage)."""
+        return self.blobs.stored_path(self._stored(sha256))
+
+    def local_blob(self, sha256: str) -> AbstractContextManager[Path]:
+        """A file on this machine with the stored bytes, for readers that need a path (a
+        temporary copy when the store is remote, deleted when the block exits)."""
+        return self.blobs.local_path(self._stored(sha256))
 
 
 def _logged_index(conn: Connection, sha256: str) -> int | None:

@@ -18,7 +18,6 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, insert, select, update
@@ -380,10 +379,8 @@ class LiveRecordings:
                 row.chunks,
             )
         with self.vault.upload() as staged:
-            for path in self.chunk_paths(recording_id, row.chunks):
-                with path.open("rb") as chunk:
-                    while data := chunk.read(CHUNK_SIZE):
-                        self.vault.write(staged, data)
+            for data in self.media(recording_id, row.chunks):
+                self.vault.write(staged, data)
             whole = self.vault.complete(staged)
         with self.db.write() as conn:
             ended = conn.execute(
@@ -451,15 +448,18 @@ class LiveRecordings:
             ).all()
         return [logged_chunk(row) for row in rows]
 
-    def chunk_paths(self, recording_id: str, upto: int) -> list[Path]:
-        """The stored bytes of chunks 0 to ``upto - 1``, in order: end to end, a playable
-        recording of that length."""
-        paths = []
-        for chunk in self.chunks(recording_id)[:upto]:
-            if not self.vault.blobs.has(chunk.sha256):
-                self.vault.recover()
-            paths.append(self.vault.blobs.path_for(chunk.sha256))
-        return paths
+    def chunk_hashes(self, recording_id: str, upto: int) -> list[str]:
+        """The sha256 of chunks 0 to ``upto - 1``, in order: their stored bytes end to end
+        (``media``) are a playable recording of that length."""
+        return [chunk.sha256 for chunk in self.chunks(recording_id)[:upto]]
+
+    def media(self, recording_id: str, upto: int) -> Iterator[bytes]:
+        """Chunks 0 to ``upto - 1`` end to end, streamed from the store: a recording may be
+        gigabytes."""
+        for sha256 in self.chunk_hashes(recording_id, upto):
+            with self.vault.open_blob(sha256) as chunk:
+                while data := chunk.read(CHUNK_SIZE):
+                    yield data
 
     def bundle(self, recording_id: str) -> dict[str, Any]:
         """Every chunk's receipt and, once ended, the whole file's: what ``witness verify

@@ -245,7 +245,7 @@ class Screening:
         if export.container != "zip":
             return []
         found: list[dict[str, Any]] = []
-        with zipfile.ZipFile(self.vault.blob_path(sha256)) as archive:
+        with self.vault.local_blob(sha256) as path, zipfile.ZipFile(path) as archive:
             members = {m.filename: m for m in archive.infolist()}
             check_members(list(members.values()), sha256[:12])
             for number, name in enumerate(export.attachments, start=1):
@@ -278,7 +278,8 @@ class Screening:
                 self.vault.hold(item.record.sha256, organisation_id)
                 row["sha256"] = item.record.sha256
                 if item.record.media_type.startswith("image/"):
-                    hashes = perceptual_hashes(self.vault.blob_path(item.record.sha256))
+                    with self.vault.local_blob(item.record.sha256) as photo:
+                        hashes = perceptual_hashes(photo)
                     if hashes is not None:
                         row["phash"], row["dhash"] = hashes
                 found.append(row)

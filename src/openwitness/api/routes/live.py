@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
@@ -262,18 +260,10 @@ def media_response(
     count = min(upto or status.chunks, status.chunks)
     if count == 0:
         raise InvalidRequestError("no chunk of this recording has arrived yet")
-    paths = live.chunk_paths(status.id, count)
-
-    def stream(paths: list[Path]) -> Iterator[bytes]:
-        for path in paths:
-            with path.open("rb") as chunk:
-                while data := chunk.read(1024 * 1024):
-                    yield data
-
+    length = sum(chunk.size for chunk in live.chunks(status.id)[:count])
     extension = "webm" if "webm" in (status.media_type or "") else "mp4"
-    length = sum(path.stat().st_size for path in paths)
     return StreamingResponse(
-        stream(paths),
+        live.media(status.id, count),
         media_type=status.media_type or "application/octet-stream",
         headers={
             "Content-Disposition": f'inline; filename="recording-{status.id}.{extension}"',

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
@@ -38,6 +38,7 @@ from openwitness.cases.taxonomy import taxonomy
 from openwitness.core.errors import ForbiddenError, NotFoundError, OpenWitnessError
 from openwitness.patterns.service import ModelUnusableError, Standing
 from openwitness.services import Services
+from openwitness.web.blob_response import blob_response
 from openwitness.web.casework_view import evidence_facts, history_entries, officers_in, size_text
 from openwitness.web.fields import field_errors
 from openwitness.web.officer_fields import allegation_force, known_force, resolve_officer
@@ -301,23 +302,23 @@ def case_page(
 
 @router.get("/cases/{case_id}/evidence/{sha256}")
 def case_evidence(
-    case_id: IdPath, sha256: str, services: ServicesDep, account: SignedIn
+    request: Request, case_id: IdPath, sha256: str, services: ServicesDep, account: SignedIn
 ) -> Response:
     """The stored file, for playback on the case page: only to those who may see the case."""
     _editor(account)  # footage identifies people: not for de-identified readers
     case = services.cases.view(case_id, viewer(account))  # 404 for someone else's case
     if sha256 not in case["incident"].get("evidence", []):
         raise NotFoundError(f"case {case_id} has no evidence {sha256}")
-    return _stored_file(services, sha256, account)
+    return _stored_file(request, services, sha256, account)
 
 
-def _stored_file(services: Any, sha256: str, account: Account) -> FileResponse:
+def _stored_file(request: Request, services: Any, sha256: str, account: Account) -> Response:
     """A vault item's bytes with its sniffed media type, to those entitled to the item itself
     (callers check the case or officer first): being linked somewhere is not enough."""
     if not services.vault.may_see(sha256, viewer(account).entitlement()):
         raise NotFoundError(f"no evidence {sha256} that you may see")
     record = services.vault.get(sha256)
-    return FileResponse(services.vault.blob_path(sha256), media_type=record.media_type)
+    return blob_response(request, services.vault, sha256, record.media_type)
 
 
 @router.post("/cases/{case_id}/allegations")
@@ -415,14 +416,14 @@ def _standing(services: Services, officer_id: int) -> Standing | None:
 
 @router.get("/officers/{officer_id}/photos/{sha256}")
 def officer_photo(
-    officer_id: IdPath, sha256: str, services: ServicesDep, account: SignedIn
+    request: Request, officer_id: IdPath, sha256: str, services: ServicesDep, account: SignedIn
 ) -> Response:
     """A photo linked to the officer's record (an image in the vault), for editors: a photo
     taken at an encounter may show others than the officer."""
     _editor(account)
     if sha256 not in services.officers.get(officer_id).photos:
         raise NotFoundError(f"officer {officer_id} has no photo {sha256}")
-    return _stored_file(services, sha256, account)
+    return _stored_file(request, services, sha256, account)
 
 
 @router.get("/overdue", response_class=HTMLResponse)
