@@ -12,7 +12,6 @@ import textwrap
 import wave
 import zipfile
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,9 @@ from fastapi.testclient import TestClient
 
 from openwitness.cases.access import Viewer
 from openwitness.core.config import Settings
-from openwitness.evidence.s3_blobs import BlobUrlError, S3BlobStore, parse_blob_url
+from openwitness.core.object_store import BlobUrlError, parse_blob_url
+from openwitness.evidence.s3_blobs import S3BlobStore
+from openwitness.ledger.publish import FolderDestination, publish
 from openwitness.ledger.verify import file_sha256, verify_receipt
 from openwitness.services import Services, initialise, open_services
 from openwitness.web.blob_response import blob_response
@@ -113,8 +114,7 @@ _KILL_AT = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from openwitness.cases.access import Viewer
-from openwitness.core.config import Settings
+    from openwitness.core.config import Settings
     from openwitness.evidence.s3_blobs import S3BlobStore
     from openwitness.ledger.store import TransparencyLog
     from openwitness.services import open_services
@@ -231,7 +231,7 @@ def test_stored_files_are_served_with_byte_ranges(
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("https://bucket/x", "must look like s3://"),
+        ("https://bucket/x", "is named s3://bucket/prefix"),
         ("s3://key:secret@bucket/x", "no credentials"),
         ("s3://bucket/x?endpont=http://h", "unknown option 'endpont'"),
     ],
@@ -239,9 +239,13 @@ def test_stored_files_are_served_with_byte_ranges(
 def test_a_bad_blob_url_says_what_is_wrong(url: str, message: str, tmp_path: Path) -> None:
     with pytest.raises(BlobUrlError, match=message):
         parse_blob_url(url)
-    settings = Settings(home=tmp_path, database_url="sqlite://", blob_url=url)
-    with pytest.raises(BlobUrlError):
-        replace(settings).blob_url and S3BlobStore(url, tmp_path)
+    env = {**os.environ, "OPENWITNESS_HOME": str(tmp_path), "OPENWITNESS_BLOB_URL": url}
+    witness = Path(sys.executable).parent / "witness"
+    answer = subprocess.run(
+        [str(witness), "init"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert answer.returncode == 1 and "Traceback" not in answer.stderr + answer.stdout
+    assert message.replace("\\", "") in answer.stdout + answer.stderr
 
 
 def test_a_chat_export_and_its_photos_are_lodged_and_hashed_from_the_bucket(
@@ -262,3 +266,34 @@ def test_a_chat_export_and_its_photos_are_lodged_and_hashed_from_the_bucket(
     assert len(photos) == 1 and photos[0]["distance"] == 0
     stored = [k for k in keys(endpoint, bucket) if "/blobs/" in k]
     assert len(stored) == 2 and not services.settings.blob_dir.exists()
+
+
+def test_the_log_publishes_to_a_bucket_as_to_a_folder(
+    s3_services: tuple[Services, str], endpoint: str, tmp_path: Path
+) -> None:
+    """`witness log publish s3://…`: the same files as in a folder, checkpoint included."""
+    services, bucket = s3_services
+    for i in range(300):
+        services.log.append(f"entry {i}".encode())
+    target = f"s3://{bucket}/public-log?endpoint={endpoint}"
+    witness = Path(sys.executable).parent / "witness"
+    answer = subprocess.run(
+        [str(witness), "log", "publish", target],
+        env=env_for(services.settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert answer.returncode == 0, answer.stderr
+    publish(services.log, FolderDestination(tmp_path / "site"))
+    s3: Any = client(endpoint)
+    published = [k for k in keys(endpoint, bucket) if k.startswith("public-log/")]
+    in_folder = sorted(
+        str(p.relative_to(tmp_path / "site")) for p in (tmp_path / "site").rglob("*") if p.is_file()
+    )
+    assert sorted(k.removeprefix("public-log/") for k in published) == in_folder
+    for name in in_folder:
+        stored = s3.get_object(Bucket=bucket, Key=f"public-log/{name}")
+        assert stored["Body"].read() == (tmp_path / "site" / name).read_bytes()
+    head = s3.head_object(Bucket=bucket, Key="public-log/tile/0/000")
+    assert "immutable" in head["CacheControl"]

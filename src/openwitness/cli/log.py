@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from openwitness.cli.common import fail, services
+from openwitness.cli.common import console, err_console, fail, services
 from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
 from openwitness.ledger.keys import published_verifier_key
@@ -69,3 +69,30 @@ def consistency(
     with services() as svc:
         new = new if new is not None else svc.log.latest_size()
         _print_hashes(svc.log.consistency_proof(old, new), as_json, old=old, new=new)
+
+
+@app.command("publish")
+def publish(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="A folder, or s3://bucket/prefix?endpoint=… (credentials from AWS_* variables).",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Write the log as static C2SP tlog-tiles files (checkpoint, tiles, entry bundles) for
+    any static host or CDN; run it again to add only what is new. The checkpoint is written
+    last, and one that does not extend the checkpoint already there is refused."""
+    from openwitness.ledger.publish import destination_for
+    from openwitness.ledger.publish import publish as publish_log
+
+    with services() as svc:
+        done = publish_log(
+            svc.log, destination_for(target), lambda line: err_console.print(line, highlight=False)
+        )
+        console.print(
+            f"{target}: size {done.size:,} (was {done.previous_size:,}); "
+            f"{done.tiles:,} tiles and {done.entry_bundles:,} entry bundles written",
+            highlight=False,
+        )

@@ -1,9 +1,7 @@
 """Evidence in any S3-compatible object store, with the folder store's guarantees.
 
-Configured by URL: ``s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT&region=REGION`` (no
-endpoint: AWS itself). Credentials come from boto3's usual places (``AWS_ACCESS_KEY_ID`` and
-``AWS_SECRET_ACCESS_KEY``, a profile, an instance role); they never go in the URL, which is
-shown in logs.
+Configured by OPENWITNESS_BLOB_URL (``openwitness.core.object_store``: ``s3://BUCKET/PREFIX
+?endpoint=…``; no endpoint: AWS itself).
 
 An upload is staged on this machine exactly as with the folder store (hashed, sniffed and
 read for metadata there). Then, in this order:
@@ -32,9 +30,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, cast
-from urllib.parse import parse_qs, urlsplit
 
-from openwitness.core.errors import OpenWitnessError
+from openwitness.core.object_store import (
+    checked,
+    parse_blob_url,
+    s3_client,
+)
 from openwitness.evidence.blobstore import BlobStore, StagingFile
 
 #: a marker this old belongs to an upload that died (an append takes well under a second)
@@ -46,53 +47,15 @@ PART_BYTES = 16 * 1024 * 1024
 SWEEP_EVERY_SECONDS = 600
 
 
-class BlobUrlError(OpenWitnessError):
-    """OPENWITNESS_BLOB_URL cannot be used; the message says why."""
-
-
-class ObjectStoreError(OpenWitnessError):
-    """The object store refused or could not be reached; nothing was logged."""
-
-
-def parse_blob_url(url: str) -> tuple[str, str, dict[str, str]]:
-    """``s3://bucket/prefix?endpoint=…&region=…`` as (bucket, prefix ending in "/" or "",
-    options)."""
-    parts = urlsplit(url)
-    if parts.scheme != "s3" or not parts.netloc:
-        raise BlobUrlError(
-            f"OPENWITNESS_BLOB_URL must look like s3://bucket/prefix?endpoint=…, not {url!r}"
-        )
-    if parts.username or parts.password:
-        raise BlobUrlError(
-            "put no credentials in OPENWITNESS_BLOB_URL: set AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY (or a profile) instead"
-        )
-    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    unknown = set(options) - {"endpoint", "region"}
-    if unknown:
-        raise BlobUrlError(f"OPENWITNESS_BLOB_URL: unknown option {sorted(unknown)[0]!r}")
-    prefix = parts.path.strip("/")
-    return parts.netloc, f"{prefix}/" if prefix else "", options
-
-
 class S3BlobStore(BlobStore):
     """The blob store in an S3 bucket; staging stays in a local folder."""
 
     def __init__(self, url: str, staging: Path) -> None:
-        import boto3
         from boto3.s3.transfer import TransferConfig
-        from botocore.config import Config
 
         super().__init__(staging / "unused", staging)
-        self.bucket, self.prefix, options = parse_blob_url(url)
-        self.client: Any = boto3.client(
-            "s3",
-            endpoint_url=options.get("endpoint"),
-            region_name=options.get("region", "us-east-1"),
-            config=Config(
-                retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=10, read_timeout=60
-            ),
-        )
+        self.bucket, self.prefix, _ = parse_blob_url(url)
+        self.client: Any = s3_client(url)
         self._swept_at = -float("inf")
         self.transfer = TransferConfig(
             multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=4
@@ -103,18 +66,6 @@ class S3BlobStore(BlobStore):
 
     def _marker(self, staged: StagingFile) -> str:
         return f"{self.prefix}pending/{staged.path.name.removesuffix('.staged')}"
-
-    def _call(self, what: str, action: Callable[[], Any]) -> Any:
-        from boto3.exceptions import S3TransferFailedError, S3UploadFailedError
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            return action()
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            raise ObjectStoreError(f"the object store refused to {what} ({code})") from None
-        except (BotoCoreError, S3TransferFailedError, S3UploadFailedError) as error:
-            raise ObjectStoreError(f"the object store could not {what}: {error}") from None
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -130,10 +81,10 @@ class S3BlobStore(BlobStore):
                 raise
             return True
 
-        return bool(self._call("look a file up", head))
+        return bool(checked("look a file up", head))
 
     def size(self, sha256: str) -> int:
-        head = self._call(
+        head = checked(
             "say how large a file is",
             lambda: self.client.head_object(Bucket=self.bucket, Key=self.key(sha256)),
         )
@@ -143,7 +94,7 @@ class S3BlobStore(BlobStore):
         extra = {}
         if start or end is not None:
             extra["Range"] = f"bytes={start}-{'' if end is None else end}"
-        answer = self._call(
+        answer = checked(
             "send a file",
             lambda: self.client.get_object(Bucket=self.bucket, Key=self.key(sha256), **extra),
         )
@@ -156,7 +107,7 @@ class S3BlobStore(BlobStore):
     def _downloaded(self, sha256: str) -> Iterator[Path]:
         with tempfile.TemporaryDirectory(prefix="openwitness-") as folder:
             path = Path(folder) / sha256
-            self._call(
+            checked(
                 "send a file",
                 lambda: self.client.download_file(
                     self.bucket, self.key(sha256), str(path), Config=self.transfer
@@ -171,7 +122,7 @@ class S3BlobStore(BlobStore):
     # -- writes ----------------------------------------------------------------------------
 
     def _upload(self, staged: StagingFile, sha256: str) -> None:
-        self._call(
+        checked(
             "store the file",
             lambda: self.client.upload_file(
                 str(staged.path), self.bucket, self.key(sha256), Config=self.transfer
@@ -182,7 +133,7 @@ class S3BlobStore(BlobStore):
         """Steps 1 and 2: the marker, then the object, before the entry is logged."""
         assert staged.sha256 is not None, "finish() the staging file first"
         marker = self._marker(staged)
-        self._call(
+        checked(
             "note an upload",
             lambda: self.client.put_object(Bucket=self.bucket, Key=marker, Body=b""),
         )
@@ -198,7 +149,7 @@ class S3BlobStore(BlobStore):
 
     def discard(self, staged: StagingFile) -> None:
         marker = self._marker(staged)
-        self._call(
+        checked(
             "finish an upload",
             lambda: self.client.delete_object(Bucket=self.bucket, Key=marker),
         )
@@ -206,7 +157,7 @@ class S3BlobStore(BlobStore):
     def _move_into_store(self, source: Path, sha256: str) -> Path:
         """Recovery of a staged file whose entry was logged: upload it if the object is gone."""
         if not self.has(sha256):
-            self._call(
+            checked(
                 "store the file",
                 lambda: self.client.upload_file(
                     str(source), self.bucket, self.key(sha256), Config=self.transfer
@@ -228,7 +179,7 @@ class S3BlobStore(BlobStore):
     def sweep(self, is_logged: Callable[[str], bool], age: float = PENDING_SECONDS) -> int:
         """Delete what uploads that died before logging left in the bucket; returns how
         many objects were deleted."""
-        return int(self._call("list abandoned uploads", lambda: self._sweep(is_logged, age)))
+        return int(checked("list abandoned uploads", lambda: self._sweep(is_logged, age)))
 
     def _sweep(self, is_logged: Callable[[str], bool], age: float) -> int:
         now = datetime.now(UTC)
