@@ -31,6 +31,12 @@ def env_for(settings: Settings) -> dict[str, str]:
     env["OPENWITNESS_MAX_UPLOAD_BYTES"] = str(settings.max_upload_bytes)
     if settings.blob_url:
         env["OPENWITNESS_BLOB_URL"] = settings.blob_url
+    for name, path in (
+        ("OPENWITNESS_WITNESS_LOGS", settings.witness_logs),
+        ("OPENWITNESS_WITNESS_POLICY", settings.witness_policy),
+    ):
+        if path is not None:
+            env[name] = str(path)
     return env
 
 

@@ -12,7 +12,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "openwitness"
 INTERFACES = ("openwitness.api", "openwitness.web", "openwitness.cli", "openwitness.app")
-CORE = ("accounts", "cases", "core", "evidence", "ledger", "live", "patterns", "stats", "storage")
+CORE = (
+    "accounts", "cases", "core", "evidence", "ledger", "live", "patterns", "screening", "stats",
+    "storage", "witnessing",
+)  # fmt: skip
 
 
 def imported(path: Path) -> set[str]:

@@ -9,6 +9,7 @@ patterns, screening) adds its routers here the same way.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -26,12 +27,29 @@ from openwitness.web import app as web_app
 from openwitness.web.routes import public, uploads
 
 SWEEP_SECONDS = 3600
+LOGGER = logging.getLogger("openwitness")
 
 
 async def _sweep_uploads(services: Services) -> None:
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
         await run_in_threadpool(services.uploads.sweep)
+
+
+async def _collect_cosignatures(services: Services) -> None:
+    """Ask this log's witnesses to cosign its latest checkpoint, every few seconds (a round
+    that fails is logged and tried again next time)."""
+    cosigning = services.cosigning
+    assert cosigning is not None
+    while True:
+        try:
+            for outcome in await run_in_threadpool(cosigning.collect):
+                if outcome.status != 200:
+                    LOGGER.warning("witness %s: %s %s", outcome.witness, outcome.status,
+                                   outcome.message)  # fmt: skip
+        except Exception:  # a bad round must not stop the next
+            LOGGER.exception("collecting cosignatures failed")
+        await asyncio.sleep(services.settings.cosign_every_seconds)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,11 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Uploads a crash cut short are repaired (and finished ones lodged) before serving;
         # abandoned ones are cleared while running, not only at the next start.
         await run_in_threadpool(services.uploads.recover)
-        sweeper = asyncio.create_task(_sweep_uploads(services))
+        tasks = [asyncio.create_task(_sweep_uploads(services))]
+        if services.cosigning is not None:
+            tasks.append(asyncio.create_task(_collect_cosignatures(services)))
         try:
             yield
         finally:
-            sweeper.cancel()
+            for task in tasks:
+                task.cancel()
             services.close()
 
     app = FastAPI(

@@ -20,10 +20,12 @@ from openwitness.cases.officers import Officers
 from openwitness.cases.personal_data import load_sealer
 from openwitness.cases.reports import Reports
 from openwitness.core.config import Settings
+from openwitness.core.errors import OpenWitnessError
 from openwitness.core.mail import SmtpMailer
 from openwitness.evidence.blobstore import BlobStore
 from openwitness.evidence.resumable import ResumableUploads
 from openwitness.evidence.service import Vault
+from openwitness.ledger.cosignature import Policy, PolicyError, parse_policy
 from openwitness.ledger.keys import create_key, default_origin, load_signer
 from openwitness.ledger.note import Signer
 from openwitness.ledger.store import TransparencyLog
@@ -33,10 +35,13 @@ from openwitness.screening.review import Review
 from openwitness.screening.service import Screening
 from openwitness.stats.service import PoliceStats
 from openwitness.storage.db import Database
+from openwitness.witnessing.collect import Cosigning
+from openwitness.witnessing.keys import load_or_create, witness_name
+from openwitness.witnessing.service import Witness
 
 #: Private key files keep their own check: one found readable by others is refused, not
 #: silently fixed, so that whoever runs the installation learns it may have been copied.
-_KEYS_CHECKED_ON_LOAD = ("log.key", "personal-data.key")
+_KEYS_CHECKED_ON_LOAD = ("log.key", "personal-data.key", "witness.key")
 
 
 @dataclass
@@ -62,6 +67,10 @@ class Services:
     screening_review: Review
     #: None when no SMTP server is configured
     mailer: SmtpMailer | None
+    #: None unless OPENWITNESS_WITNESS_LOGS names logs to witness
+    witness: Witness | None = None
+    #: None unless OPENWITNESS_WITNESS_POLICY names this log's witnesses
+    cosigning: Cosigning | None = None
 
     def close(self) -> None:
         self.log.close()
@@ -109,7 +118,25 @@ def _build(settings: Settings, signer: Signer) -> Services:
         Screening(db, vault, sealer, settings.home),
         Review(db, sealer),
         SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else None,
+        _witness(settings, db, signer.name),
+        Cosigning(db, log, _policy(settings.witness_policy)) if settings.witness_policy else None,
     )  # fmt: skip
+
+
+def _policy(path: Path, quorum: bool = True) -> Policy:
+    try:
+        return parse_policy(path.read_text(encoding="utf-8"), require_quorum=quorum)
+    except (OSError, UnicodeDecodeError, PolicyError) as error:
+        raise OpenWitnessError(f"witness configuration {path}: {error}") from None
+
+
+def _witness(settings: Settings, db: Database, origin: str) -> Witness | None:
+    """This server as a witness of the logs OPENWITNESS_WITNESS_LOGS lists, if any."""
+    if settings.witness_logs is None:
+        return None
+    followed = _policy(settings.witness_logs, quorum=False).logs
+    cosigner = load_or_create(settings.witness_key_path, witness_name(origin))
+    return Witness(db, cosigner, followed)
 
 
 def _tighten(path: Path, private_mode: int) -> None:

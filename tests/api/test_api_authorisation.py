@@ -42,6 +42,9 @@ PUBLIC = {
     ("POST", "/api/v1/reports/follow-up"),  # needs the report's secret token
     ("POST", "/api/v1/session"),  # signing in (rate-limited, tests/api/test_api_session.py)
     ("GET", "/checkpoint"),
+    # C2SP tlog-witness: anyone may submit; only a checkpoint signed by a followed log counts
+    ("POST", "/witness/add-checkpoint"),
+    ("GET", "/witness"),
     ("GET", "/tile/entries/{path}"),
     ("GET", "/tile/{level}/{path}"),
     ("GET", "/complain"),  # complaints guidance (web/routes/guidance.py)

@@ -85,6 +85,8 @@ OPERATIONS = {
     "GET /api/v1/session",
     "DELETE /api/v1/session",
     "GET /checkpoint",
+    "POST /witness/add-checkpoint",
+    "GET /witness",
     "GET /tile/entries/{path}",
     "GET /tile/{level}/{path}",
     "POST /api/v1/live",

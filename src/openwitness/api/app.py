@@ -28,13 +28,14 @@ from openwitness.api.routes import (
     stats_complaints,
     taxonomy,
     tiles,
+    witness,
 )
 from openwitness.services import Services
 
 ROUTERS = (
     evidence, log, forces, officers, incidents, cases, allegations, people, reports, exports,
     imports, session, taxonomy, tiles, stats, stats_complaints, live,
-    patterns, screening,
+    patterns, screening, witness,
 )  # fmt: skip
 
 

@@ -96,3 +96,34 @@ def publish(
             f"{done.tiles:,} tiles and {done.entry_bundles:,} entry bundles written",
             highlight=False,
         )
+
+
+@app.command("cosign")
+def cosign() -> None:
+    """Ask each witness in OPENWITNESS_WITNESS_POLICY to cosign the latest checkpoint (what
+    `witness serve` does every few seconds); their cosignatures are added to it, and so to
+    receipts. Exits 1 if a witness refused or could not be reached."""
+    with services() as svc:
+        if svc.cosigning is None:
+            fail("no witnesses are configured: set OPENWITNESS_WITNESS_POLICY to a policy file")
+        outcomes = svc.cosigning.collect()
+    for outcome in outcomes:
+        mark = "[green]ok[/green]" if outcome.status == 200 else f"[red]{outcome.status}[/red]"
+        console.print(f"{mark} {outcome.witness}: {outcome.message}", highlight=False)
+    if any(outcome.status != 200 for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command("witness-key")
+def witness_key() -> None:
+    """Print this server's witness key (name+id+base64, cosignature/v1) for other logs'
+    policies; it is made on first use and is not the log key."""
+    from openwitness.ledger.keys import load_signer
+    from openwitness.witnessing.keys import load_or_create, witness_name
+
+    settings = Settings.from_env()
+    try:
+        origin = load_signer(settings).name
+        print(load_or_create(settings.witness_key_path, witness_name(origin)).vkey)
+    except OpenWitnessError as exc:
+        fail(str(exc))

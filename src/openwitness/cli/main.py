@@ -25,6 +25,7 @@ from openwitness.cli import (
     stats,
 )
 from openwitness.cli.common import console, fail
+from openwitness.cli.monitor import monitor
 from openwitness.cli.taxonomy import show_taxonomy
 from openwitness.cli.verify import verify
 from openwitness.core.config import Settings
@@ -52,6 +53,7 @@ app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")
 app.command("verify")(verify)
+app.command("monitor")(monitor)
 app.command("taxonomy")(show_taxonomy)
 
 

@@ -13,6 +13,7 @@ import typer
 from openwitness.cli.common import console, err_console, fail
 from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
+from openwitness.ledger.cosignature import Policy, PolicyError, PolicyNotMet, parse_policy
 from openwitness.ledger.keys import published_verifier_key
 from openwitness.ledger.note import Verifier, parse_verifier_key
 from openwitness.ledger.verify import (
@@ -107,19 +108,29 @@ def verify(
         Path | None,
         typer.Option(help="Consistency proof from the receipt's size to --checkpoint's."),
     ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            help="A C2SP tlog-policy file: the log keys you trust and how many witnesses must "
+            "have cosigned the receipt's checkpoint (e.g. 2 of 3).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Verify a receipt offline: the file's hash, the inclusion proof and the signed checkpoint.
 
     With --checkpoint and --proof, also verify that the log at that later checkpoint still
     contains the receipt's log (it was only appended to). With --bundle, verify a live
     recording: every chunk, the chain between them and the whole file, naming any chunk that is
-    missing; FILE is then the recording. Exits 0 when verified, 1 when not.
+    missing; FILE is then the recording. With --policy, the checkpoint must also carry enough
+    witnesses' cosignatures (the log's key then comes from the policy unless --key is given).
+    Exits 0 when verified, 1 when not.
     """
     if (receipt is None) == (bundle is None):
         fail("give --receipt, or --bundle for a live recording (one of them)", 2)
     if bundle is not None:
-        if checkpoint is not None or proof is not None:
-            fail("--checkpoint and --proof go with --receipt, not --bundle", 2)
+        if checkpoint is not None or proof is not None or policy is not None:
+            fail("--checkpoint, --proof and --policy go with --receipt, not --bundle", 2)
         _verify_bundle(bundle, file, key)
         return
     assert receipt is not None
@@ -133,13 +144,15 @@ def verify(
     if checkpoint is not None and proof is not None:
         later_note = _read(checkpoint, "checkpoint")
         hashes, proof_sizes = _read_proof(proof)
-    pinned = _pinned_key(key)
+    trusted = _read_policy(policy) if policy is not None else None
+    pinned = _policy_key(trusted, receipt_text) if trusted and key is None else _pinned_key(key)
     try:
         parsed_receipt = load_receipt(receipt_text.encode())
         result = verify_receipt(parsed_receipt, pinned, file)
+        cosigners = trusted.check(parsed_receipt.checkpoint) if trusted else None
         if checkpoint is not None and proof is not None:
             old, new = verify_consistency(parsed_receipt, later_note, hashes, pinned, proof_sizes)
-    except VerificationError as exc:
+    except (VerificationError, PolicyNotMet) as exc:
         console.print(f"[red]NOT verified:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     what = f"{file.name} (sha256 {result.entry.sha256})" if file else "the receipt's entry"
@@ -149,12 +162,34 @@ def verify(
         f"in the checkpoint of size {result.checkpoint.size} signed by key {pinned}",
         highlight=False,
     )
+    if cosigners is not None:
+        console.print(
+            f"[green]verified:[/green] the checkpoint meets the policy: cosigned by "
+            f"{', '.join(cosigners) or 'no witness (the policy asks for none)'}",
+            highlight=False,
+        )
     if checkpoint is not None:
         console.print(
             f"[green]verified:[/green] the log at size {new.size} is an append-only extension "
             f"of the receipt's log at size {old.size}",
             highlight=False,
         )
+
+
+def _read_policy(path: Path) -> Policy:
+    try:
+        return parse_policy(_read(path, "policy"))
+    except PolicyError as exc:
+        fail(f"policy {path}: {exc}", 2)
+
+
+def _policy_key(policy: Policy, receipt_text: str) -> Verifier:
+    """The policy's key for the log the receipt names (its checkpoint's origin line)."""
+    origin = receipt_text.partition("\n\n")[2].split("\n", 1)[0]
+    for log in policy.logs:
+        if log.name == origin:
+            return log
+    fail(f"the policy lists no key for the log {origin!r}: add a 'log' line or pass --key")
 
 
 def _verify_bundle(bundle: Path, file: Path | None, key: str | None) -> None:

@@ -84,6 +84,14 @@ class Settings:
     #: where evidence is kept: unset, the blobs/ folder in home; s3://bucket/prefix?endpoint=…
     #: for any S3-compatible object store (openwitness.evidence.s3_blobs)
     blob_url: str | None = None
+    #: a tlog-policy file whose ``log`` lines are the logs this server witnesses (cosigns at
+    #: POST /witness/add-checkpoint); unset, it witnesses none
+    witness_logs: Path | None = None
+    #: a tlog-policy file naming this log's witnesses with their URLs: they are asked to
+    #: cosign its checkpoints; unset, checkpoints carry the log's signature alone
+    witness_policy: Path | None = None
+    #: how often `witness serve` asks its witnesses to cosign the latest checkpoint
+    cosign_every_seconds: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -127,7 +135,15 @@ class Settings:
             or "openwitness@localhost",
             public_url=os.environ.get("OPENWITNESS_PUBLIC_URL", "").strip().rstrip("/") or None,
             blob_url=os.environ.get("OPENWITNESS_BLOB_URL", "").strip() or None,
+            witness_logs=_path_or_none("OPENWITNESS_WITNESS_LOGS"),
+            witness_policy=_path_or_none("OPENWITNESS_WITNESS_POLICY"),
+            cosign_every_seconds=_positive_int("OPENWITNESS_COSIGN_EVERY_SECONDS", 10),
         )
+
+    @property
+    def witness_key_path(self) -> Path:
+        """This server's witness key (a cosigner's, distinct from the log key)."""
+        return self.key_dir / "witness.key"
 
     @property
     def blob_dir(self) -> Path:
@@ -162,3 +178,8 @@ class Settings:
     @property
     def verifier_key_path(self) -> Path:
         return self.key_dir / "log.vkey"
+
+
+def _path_or_none(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None
