@@ -13,12 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pymerkle import InmemoryTree
+from sqlalchemy import update
 
 from openwitness.core.config import Settings
 from openwitness.ledger.checkpoint import open_checkpoint
+from openwitness.ledger.cosignature import Cosigner
+from openwitness.ledger.note import parse_note
 from openwitness.ledger.publish import FolderDestination, PublishRefused, publish, tile_path
 from openwitness.services import Services, initialise
+from openwitness.storage.models import Checkpoint as CheckpointRow
 from tests.support import env_for
 
 ORIGIN = "test.openwitness.local/log"
@@ -153,6 +158,18 @@ def test_a_second_run_writes_only_what_changed_and_the_checkpoint_last(
     reader = StaticReader(site, 600)
     assert reader.entries() == entries and reader.mth(0, 600) == services.log.root(600)
     assert publish(services.log, FolderDestination(site)).tiles == 0  # nothing new
+    # cosignatures added to the same checkpoint later are published too
+    witness = Cosigner("w.example", Ed25519PrivateKey.generate())
+    text = parse_note(services.log.latest_checkpoint()).text
+    with services.db.write() as conn:
+        conn.execute(
+            update(CheckpointRow)
+            .where(CheckpointRow.size == 600)
+            .values(note=services.log.latest_checkpoint() + witness.cosign(text, 1_700_000_000))
+        )
+    assert publish(services.log, FolderDestination(site)).tiles == 0
+    assert (site / "checkpoint").read_text() == services.log.latest_checkpoint()
+    assert (site / "checkpoint").read_text().count("\u2014 ") == 2
 
 
 def test_another_history_is_never_overwritten(
@@ -162,8 +179,6 @@ def test_another_history_is_never_overwritten(
     site = tmp_path / "site"
     publish(services.log, FolderDestination(site))
     published = (site / "checkpoint").read_bytes()
-    from openwitness.core.config import Settings
-
     other_settings = Settings(
         home=tmp_path / "other", database_url=f"sqlite:///{tmp_path / 'o.db'}"
     )
