@@ -7,6 +7,10 @@ with a reason, unless OPENWITNESS_REQUIRE_POSTGRES=1 (set by .ci/run), which mak
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,3 +90,42 @@ def sqlite_services(sqlite_settings: Settings) -> Iterator[Services]:
 
 
 __all__ = ["MEDIA", "REPO", "SHARED", "VECTORS", "env_for", "require_shared"]
+
+
+REDIS_URL = os.environ.get("OPENWITNESS_TEST_REDIS_URL", "")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: the one OPENWITNESS_TEST_REDIS_URL names, else a redis-server started on
+    loopback for the run; skipped without either unless OPENWITNESS_REQUIRE_REDIS=1 (CI)."""
+    if REDIS_URL:
+        yield REDIS_URL
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.environ.get("OPENWITNESS_REQUIRE_REDIS") == "1":
+            pytest.fail("OPENWITNESS_REQUIRE_REDIS=1 but there is no Redis to use")
+        pytest.skip("no Redis: install redis-server or set OPENWITNESS_TEST_REDIS_URL")
+    from tests.api.test_api_server import free_port
+
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("redis-server did not start")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 import openwitness
 from openwitness.api import app as api_app
 from openwitness.api.body_limit import DEFAULT_LIMIT, BodyLimit
-from openwitness.api.deps import RateLimits
+from openwitness.api.deps import RateLimits, limits_storage
 from openwitness.api.routes import imports
 from openwitness.core.config import Settings
 from openwitness.services import Services, open_services
@@ -55,8 +55,14 @@ async def _collect_cosignatures(services: Services) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app over an initialised installation (raises NotInitialisedError if not)."""
     settings = settings or Settings.from_env()
-    rate_limits = RateLimits(settings.rates)  # a mistyped rate is refused before anything opens
+    RateLimits(settings.rates)  # a mistyped rate is refused before anything opens
     services = open_services(settings)
+    try:  # the budgets are shared through Redis by every process of this log, if configured
+        storage = limits_storage(settings.redis_url, services.log.origin)
+    except Exception:
+        services.close()
+        raise
+    rate_limits = RateLimits(settings.rates, storage)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -42,7 +42,9 @@ ROUTERS = (
 def install(app: FastAPI, services: Services, rate_limits: RateLimits) -> None:
     app.state.services = services
     app.state.rate_limits = rate_limits
-    app.state.upload_quota = UploadQuota(services.settings.upload_bytes_per_day)
+    app.state.upload_quota = UploadQuota(
+        services.settings.upload_bytes_per_day, rate_limits.storage
+    )
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

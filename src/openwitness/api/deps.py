@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from limits import parse as parse_rate
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from openwitness.accounts.service import Account, AuthenticationFailed, Role
@@ -122,12 +122,13 @@ class RateBudget:
     """How many requests of one kind a key (a client address, a username) may make in a
     moving window, e.g. "20 per 10 minutes".
 
-    In memory, per server process: enough to slow a brute-force or flooding client on one
-    machine. Behind a reverse proxy the client address is the proxy's unless ``witness serve``
+    In memory, per server process, by default; in Redis (OPENWITNESS_REDIS_URL) when several
+    server processes share the budgets, so four workers do not allow four times the sign-in
+    attempts. Behind a reverse proxy the client address is the proxy's unless ``witness serve``
     is told to trust it (``--forwarded-allow-ips``); then uvicorn passes the real one through.
     """
 
-    def __init__(self, name: str, rate: str) -> None:
+    def __init__(self, name: str, rate: str, storage: Storage | None = None) -> None:
         try:
             self.item = parse_rate(rate)
         except ValueError:
@@ -136,7 +137,7 @@ class RateBudget:
                 "'20 per 10 minutes'"
             ) from None
         self.name = name
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
 
     def hit(self, key: str, cost: int = 1) -> int | None:
         """Count ``cost`` requests; None if they are within the budget, else the seconds to
@@ -161,18 +162,38 @@ class RateLimits:
     """The public budgets, kept apart so that lodging a report's files cannot use up the
     report itself, nor a flood of follow-ups block signing in (settings: ``rates``)."""
 
-    def __init__(self, rates: dict[str, str]) -> None:
+    def __init__(self, rates: dict[str, str], storage: Storage | None = None) -> None:
         budgets = {**DEFAULT_RATES, **rates}
-        self.sign_in = RateBudget("sign_in", budgets["sign_in"])  # every attempt, per address
+        self.storage = storage
+
+        def budget(name: str) -> RateBudget:
+            return RateBudget(name, budgets[name], storage)
+
+        self.sign_in = budget("sign_in")  # every attempt, per address
         #: failed attempts per username from anywhere (cleared by a successful sign-in)
-        self.sign_in_account = RateBudget("sign_in_account", budgets["sign_in_account"])
-        self.reports = RateBudget("reports", budgets["reports"])
-        self.follow_up = RateBudget("follow_up", budgets["follow_up"])
-        self.uploads = RateBudget("uploads", budgets["uploads"])  # per file lodged
-        self.live = RateBudget("live", budgets["live"])  # live recordings started
-        self.contacts = RateBudget("contacts", budgets["contacts"])  # contacts e-mailed
+        self.sign_in_account = budget("sign_in_account")
+        self.reports = budget("reports")
+        self.follow_up = budget("follow_up")
+        self.uploads = budget("uploads")  # per file lodged
+        self.live = budget("live")  # live recordings started
+        self.contacts = budget("contacts")  # contacts e-mailed
         #: follow links tried that open no recording (the right link is never counted)
-        self.live_follow = RateBudget("live_follow", budgets["live_follow"])
+        self.live_follow = budget("live_follow")
+
+
+def limits_storage(redis_url: str | None, namespace: str) -> Storage | None:
+    """Where the budgets are counted: Redis when configured (shared by every process of this
+    installation, its keys under ``namespace``), else None (each process's memory)."""
+    if not redis_url:
+        return None
+    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise InvalidRequestError(
+            f"OPENWITNESS_REDIS_URL must be redis://host:port/db, not {redis_url!r}"
+        )
+    storage = storage_from_string(redis_url, key_prefix=f"openwitness:{namespace}")
+    if not storage.check():
+        raise InvalidRequestError(f"cannot reach Redis at {redis_url} (OPENWITNESS_REDIS_URL)")
+    return cast(Storage, storage)
 
 
 def rate_limits(request: Request) -> RateLimits:

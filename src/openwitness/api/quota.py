@@ -14,7 +14,7 @@ import time
 
 from fastapi import Request
 from limits import RateLimitItemPerDay
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
 from openwitness.api.deps import client_address, wait_words
@@ -30,9 +30,9 @@ class QuotaExceeded(OpenWitnessError):
 
 
 class UploadQuota:
-    def __init__(self, bytes_per_day: int) -> None:
+    def __init__(self, bytes_per_day: int, storage: Storage | None = None) -> None:
         self._bytes = RateLimitItemPerDay(bytes_per_day)
-        self._limiter = FixedWindowRateLimiter(MemoryStorage())
+        self._limiter = FixedWindowRateLimiter(storage or MemoryStorage())
 
     def charge(self, request: Request, size: int) -> None:
         """Count an upload's declared size, or refuse it (nothing counted)."""

@@ -141,6 +141,16 @@ def serve(
             "passwords are published in the docs).",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes behind the one address. More than one needs the limits "
+            "shared (OPENWITNESS_REDIS_URL); PostgreSQL is recommended. The log has one "
+            "sequence whatever the number.",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Run the web app and the API (initialising the data folder on first use)."""
     import uvicorn
@@ -192,7 +202,16 @@ def serve(
         )
     elif not settings.signer_key_path.exists():
         _initialise(None)
+    if workers > 1 and demo:
+        fail("the demo runs as one process: leave out --workers", code=2)
+    if workers > 1 and not settings.redis_url:
+        fail(
+            "several workers would each keep their own rate limits (a flood would get "
+            f"{workers} times the budget): set OPENWITNESS_REDIS_URL, or use one worker",
+            code=2,
+        )
     try:
+        # built here even with several workers: a bad setting fails now, not in each worker
         application = create_app(settings)
     except OpenWitnessError as exc:
         fail(str(exc))
@@ -207,8 +226,13 @@ def serve(
     proxies = (
         settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
     ).strip()
+    if workers > 1:  # each worker process builds its own app from the same environment
+        application.state.services.close()
+        console.print(f"{workers} worker processes", highlight=False)
     uvicorn.run(
-        application,
+        "openwitness.app:create_app" if workers > 1 else application,
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host,
         port=port,
         log_level="info",

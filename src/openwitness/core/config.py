@@ -92,6 +92,9 @@ class Settings:
     witness_policy: Path | None = None
     #: how often `witness serve` asks its witnesses to cosign the latest checkpoint
     cosign_every_seconds: int = 10
+    #: redis://host:port/db: rate limits and upload quotas shared by every server process
+    #: (``witness serve --workers N``); unset, each process counts in its own memory
+    redis_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -138,6 +141,7 @@ class Settings:
             witness_logs=_path_or_none("OPENWITNESS_WITNESS_LOGS"),
             witness_policy=_path_or_none("OPENWITNESS_WITNESS_POLICY"),
             cosign_every_seconds=_positive_int("OPENWITNESS_COSIGN_EVERY_SECONDS", 10),
+            redis_url=os.environ.get("OPENWITNESS_REDIS_URL", "").strip() or None,
         )
 
     @property
