@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "openwitness"
 INTERFACES = ("openwitness.api", "openwitness.web", "openwitness.cli", "openwitness.app")
 CORE = (
     "accounts", "cases", "core", "evidence", "ledger", "live", "patterns", "screening", "stats",
-    "storage", "witnessing",
+    "storage", "witnessing", "jobs",
 )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from openwitness.core.mail import SmtpMailer
 from openwitness.evidence.blobstore import BlobStore
 from openwitness.evidence.resumable import ResumableUploads
 from openwitness.evidence.service import Vault
+from openwitness.jobs.service import Jobs
 from openwitness.ledger.cosignature import Policy, PolicyError, parse_policy
 from openwitness.ledger.keys import create_key, default_origin, load_signer
 from openwitness.ledger.note import Signer
@@ -65,6 +66,7 @@ class Services:
     early_warning: EarlyWarning
     screening: Screening
     screening_review: Review
+    jobs: Jobs
     #: None when no SMTP server is configured
     mailer: SmtpMailer | None
     #: None unless OPENWITNESS_WITNESS_LOGS names logs to witness
@@ -117,6 +119,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
         EarlyWarning(db),
         Screening(db, vault, sealer, settings.home),
         Review(db, sealer),
+        Jobs(db),
         SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else None,
         _witness(settings, db, signer.name),
         Cosigning(db, log, _policy(settings.witness_policy)) if settings.witness_policy else None,

@@ -17,6 +17,7 @@ from openwitness.cli import (
     force,
     importing,
     incident,
+    jobs,
     live,
     log,
     officer,
@@ -49,6 +50,7 @@ app.add_typer(stats.app, name="stats")
 app.add_typer(live.app, name="live")
 app.add_typer(patterns.app, name="patterns")
 app.add_typer(screening.app, name="screening")
+app.add_typer(jobs.app, name="jobs")
 app.add_typer(account.account_app, name="account")
 app.add_typer(account.org_app, name="org")
 app.add_typer(account.token_app, name="token")

@@ -75,10 +75,21 @@ def import_files(
         typer.Argument(help="data.police.uk CSV files, folders of them, or the monthly zip."),
     ],
     as_json: AsJson = False,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background",
+            help="Queue it as a job for `witness jobs worker` (OPENWITNESS_JOBS=redis) and "
+            "print the job's id; `witness jobs show ID` follows it.",
+        ),
+    ] = False,
 ) -> None:
     """Import data.police.uk files (stop and search, street crime, outcomes) and the population
     tables found beside them. Force and month come from each file's name; re-importing a
     force-month replaces it. A file is imported whole or not at all."""
+    if background:
+        _queue_import(paths)
+        return
     try:
         reports = police_stats().import_paths(paths, progress=None if as_json else _show)
     except OpenWitnessError as exc:
@@ -95,6 +106,21 @@ def import_files(
         )  # fmt: skip
     if refused:
         raise typer.Exit(1)
+
+
+def _queue_import(paths: list[Path]) -> None:
+    from openwitness.cli.common import actor, services
+    from openwitness.jobs.queue import JobQueue
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        fail(f"no such file or folder: {missing[0]}", 2)
+    with services() as svc:
+        queue = JobQueue(svc)
+        if not queue.background:
+            fail("--background needs a job queue: set OPENWITNESS_JOBS=redis and run workers")
+        job_id = queue.submit("stats.import", {"paths": [str(p.resolve()) for p in paths]}, actor())
+    print(job_id)
 
 
 @app.command("coverage")

@@ -95,6 +95,9 @@ class Settings:
     #: redis://host:port/db: rate limits and upload quotas shared by every server process
     #: (``witness serve --workers N``); unset, each process counts in its own memory
     redis_url: str | None = None
+    #: where background jobs run: "thread" (in the process that asked) or "redis" (a dramatiq
+    #: queue on OPENWITNESS_REDIS_URL, run by `witness jobs worker` processes)
+    jobs_queue: str = "thread"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -142,6 +145,7 @@ class Settings:
             witness_policy=_path_or_none("OPENWITNESS_WITNESS_POLICY"),
             cosign_every_seconds=_positive_int("OPENWITNESS_COSIGN_EVERY_SECONDS", 10),
             redis_url=os.environ.get("OPENWITNESS_REDIS_URL", "").strip() or None,
+            jobs_queue=os.environ.get("OPENWITNESS_JOBS", "").strip() or "thread",
         )
 
     @property

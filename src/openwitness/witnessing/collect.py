@@ -19,7 +19,7 @@ from openwitness.ledger.note import parse_note
 from openwitness.ledger.store import TransparencyLog
 from openwitness.storage.db import Database
 from openwitness.storage.models import Checkpoint as CheckpointRow
-from openwitness.storage.witness_models import LogWitnessState
+from openwitness.storage.scale_models import LogWitnessState
 
 #: (url, body) -> (status, body); urllib by default, replaceable where a test needs it
 Post = Callable[[str, bytes], tuple[int, str]]

@@ -22,7 +22,7 @@ from openwitness.ledger.checkpoint import CheckpointError, parse_checkpoint_text
 from openwitness.ledger.cosignature import Cosigner
 from openwitness.ledger.note import NoteVerificationError, Verifier, b64decode_strict, open_note
 from openwitness.storage.db import Database
-from openwitness.storage.witness_models import WitnessedLog
+from openwitness.storage.scale_models import WitnessedLog
 
 MAX_PROOF_LINES = 63
 EMPTY_ROOT = hashlib.sha256(b"").digest()

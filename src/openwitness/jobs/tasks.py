@@ -1,0 +1,69 @@
+"""What each kind of job does. A handler gets the services, the job's arguments and a way to
+report progress, returns a small result, and raises OpenWitnessError for a refusal that
+running it again would not change."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from openwitness.core.errors import OpenWitnessError
+from openwitness.services import Services
+
+Report = Callable[[int, int | None, str], None]
+Handler = Callable[[Services, dict[str, Any], Report], tuple[dict[str, Any], str]]
+
+
+def stats_import(
+    services: Services, args: dict[str, Any], report: Report
+) -> tuple[dict[str, Any], str]:
+    """`witness stats import` as a job: data.police.uk files or folders on this server."""
+    paths = [Path(p) for p in args["paths"]]
+    seen: list[str] = []
+
+    def each(file_report: Any) -> None:
+        seen.append(file_report.status)
+        report(len(seen), None, f"{file_report.status}: {Path(file_report.file).name}")
+
+    reports = services.police_stats.import_paths(paths, progress=each)
+    imported = [r for r in reports if r.status == "imported"]
+    refused = [r for r in reports if r.status == "refused"]
+    result = {
+        "imported": len(imported),
+        "refused": len(refused),
+        "skipped": sum(r.status == "skipped" for r in reports),
+        "rows": sum(r.rows_imported for r in imported),
+    }
+    return result, (
+        f"{len(imported)} files imported ({result['rows']:,} rows), {len(refused)} refused"
+    )
+
+
+LOGGER = logging.getLogger("openwitness.jobs")
+HANDLERS: dict[str, Handler] = {"stats.import": stats_import}
+
+
+def run(services: Services, job_id: str) -> None:
+    """Run one attempt of a job (on whichever worker got it), recording how it went."""
+    jobs = services.jobs
+    if not jobs.start(job_id):
+        return  # ended already: a message delivered again after its worker finished it
+    kind, args = jobs.args(job_id)
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        jobs.fail(job_id, f"no such kind of job: {kind}")
+        return
+    try:
+        result, message = handler(
+            services, args, lambda done, total, text: jobs.progress(job_id, done, total, text)
+        )
+    except OpenWitnessError as error:
+        jobs.fail(job_id, str(error))
+        return
+    except Exception as error:  # a bug: running it again would fail again
+        LOGGER.exception("job %s (%s) failed", job_id, kind)
+        jobs.fail(job_id, f"failed unexpectedly ({type(error).__name__}); see the worker's log")
+        return
+    jobs.finish(job_id, result, message)

@@ -1,0 +1,120 @@
+"""Background jobs: a statistics import queued on Redis, run by `witness jobs worker`; the
+worker is killed (SIGKILL) half way and another one finishes the job: retried, never lost.
+Without a queue, a job runs in a thread of the process and reports its progress the same way."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from openwitness.core.config import Settings
+from openwitness.jobs.queue import JobQueue
+from openwitness.jobs.service import JobStatus
+from openwitness.services import Services, initialise
+from tests.support import SHARED, env_for, require_shared
+
+POLICE = SHARED / "data" / "police-uk"
+WITNESS = str(Path(sys.executable).parent / "witness")
+
+
+def wait_until(
+    job: Callable[[], JobStatus], ready: Callable[[JobStatus], bool], seconds: float
+) -> JobStatus:
+    deadline = time.monotonic() + seconds
+    while True:
+        status = job()
+        if ready(status):
+            return status
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; the job is {status}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def installed(tmp_path: Path) -> Iterator[Services]:
+    settings = Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'w.db'}")
+    services, _ = initialise(settings, "test.openwitness.local/jobs")
+    yield services
+    services.close()
+
+
+def test_a_killed_worker_s_job_is_run_again_by_another(
+    installed: Services, redis_url: str, tmp_path: Path
+) -> None:
+    require_shared(POLICE)
+    env = {
+        **env_for(installed.settings),
+        "OPENWITNESS_REDIS_URL": redis_url,
+        "OPENWITNESS_JOBS": "redis",
+        "OPENWITNESS_JOBS_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",
+        "OPENWITNESS_JOBS_HEARTBEAT_MS": "1500",  # a silent worker counts as dead after 1.5 s
+        "OPENWITNESS_JOBS_MAINTENANCE_CHANCE": "1000000",  # and others look every time
+    }
+    months = sorted(str(p) for p in POLICE.iterdir() if p.is_dir())
+    queued = subprocess.run(
+        [WITNESS, "stats", "import", "--background", *months],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert queued.returncode == 0, queued.stderr
+    job_id = queued.stdout.strip()
+    assert installed.jobs.get(job_id).state == "queued"
+
+    def worker(log: str) -> subprocess.Popen[bytes]:
+        with (tmp_path / log).open("wb") as out:
+            return subprocess.Popen(
+                [WITNESS, "jobs", "worker", "--processes", "1", "--threads", "1"],
+                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+
+    first = worker("first.log")
+    try:
+        wait_until(lambda: installed.jobs.get(job_id), lambda s: s.state == "running", 60)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the worker and its children, mid-job
+        first.wait()
+    assert installed.jobs.get(job_id).state == "running"  # it died without finishing
+    second = worker("second.log")
+    try:
+        done = wait_until(
+            lambda: installed.jobs.get(job_id), lambda s: s.state in ("done", "failed"), 120
+        )
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(timeout=30)
+    assert done.state == "done", (done, (tmp_path / "second.log").read_text()[-2000:])
+    assert done.attempts == 2  # the first attempt, killed, then the one that finished
+    assert done.result is not None and done.result["imported"] >= len(months)
+    assert done.result["refused"] == 0 and done.done >= len(months)
+    shown = subprocess.run(
+        [WITNESS, "jobs", "show", job_id], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0 and "stats.import done, attempt 2" in shown.stdout
+
+
+def test_without_a_queue_a_job_runs_in_the_process(installed: Services) -> None:
+    require_shared(POLICE)
+    queue = JobQueue(installed)
+    assert not queue.background
+    job_id = queue.submit("stats.import", {"paths": [str(POLICE / "2018-01")]}, "tester")
+    done = wait_until(lambda: installed.jobs.get(job_id), lambda s: s.state == "done", 60)
+    assert done.attempts == 1 and done.result and done.result["imported"] >= 1
+    assert done.message and "files imported" in done.message
+    missing = queue.submit("no.such.kind", {}, "tester")
+    ended = wait_until(
+        lambda: installed.jobs.get(missing), lambda s: s.state in ("done", "failed"), 60
+    )
+    assert ended.state == "failed" and ended.message == "no such kind of job: no.such.kind"
+
+
+def test_a_queue_needs_redis(installed: Services) -> None:
+    with pytest.raises(Exception, match="needs OPENWITNESS_REDIS_URL"):
+        JobQueue(replace(installed, settings=replace(installed.settings, jobs_queue="redis")))
