@@ -12,6 +12,7 @@ from __future__ import annotations
 import queue
 import struct
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from openwitness.storage.models import LogEntry, LogHead, LogNode
 TILE_WIDTH = 256
 TILE_HEIGHT = 8
 MAX_BATCH = 2048
+#: the longest a batch waits for appending threads to queue their entries
+LINGER_SECONDS = 0.002
 
 # Built once: statements on the append path are executed thousands of times a second.
 _HEAD = LogHead.__table__.c
@@ -73,6 +76,8 @@ class TransparencyLog:
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
         self._frontier_cache: tuple[int, dict[int, bytes]] = (-1, {})  # sequencer thread only
+        #: threads inside append() now: how many entries the next batch may wait for
+        self._callers = 0
 
     # -- set-up --------------------------------------------------------------------------
 
@@ -102,8 +107,14 @@ class TransparencyLog:
             raise InvalidRequestError("log entries are limited to 65,535 bytes (tlog-tiles)")
         request = _Append(entry, existing, record)
         self._ensure_worker()
-        self._queue.put(request)
-        return request.future.result()
+        with self._lock:
+            self._callers += 1
+        try:
+            self._queue.put(request)
+            return request.future.result()
+        finally:
+            with self._lock:
+                self._callers -= 1
 
     def close(self) -> None:
         with self._lock:
@@ -127,11 +138,21 @@ class TransparencyLog:
                 return
             batch = [first]
             stop = False
+            # Wait a moment for every thread that is appending (those the last commit has just
+            # released come back within microseconds), else a batch takes only the half that
+            # was queued and the other half waits for the next fsync. A lone writer never waits.
+            deadline = time.monotonic() + LINGER_SECONDS
             while len(batch) < MAX_BATCH:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
-                    break
+                    left = deadline - time.monotonic()
+                    if len(batch) >= self._callers or left <= 0:
+                        break
+                    try:
+                        item = self._queue.get(timeout=min(left, 0.0002))
+                    except queue.Empty:
+                        continue
                 if item is None:
                     stop = True
                     break
