@@ -24,17 +24,38 @@
     return (done) => { progress.value = done / (file.size || 1); };
   }
 
-  async function checkReceipt(file, receiptText, key) {
-    TLOG.parseReceipt(receiptText); // a malformed receipt is reported before hashing
+  // With a policy and no key typed in, the policy's key for the receipt's log is the one
+  // trusted (as `witness verify --policy` does).
+  async function pinnedKey(key, policy, receipt) {
+    if (key.trim() || !policy) return TLOG.parseKey(key);
+    const pinned = OW_POLICY.logKey(policy, receipt.checkpoint);
+    if (!pinned) {
+      const origin = receipt.checkpoint.split("\n", 1)[0];
+      throw new TLOG.VerifyError(`the policy lists no key for the log '${origin}': add a 'log' line or fill in the log's key`);
+    }
+    return pinned;
+  }
+
+  async function checkReceipt(file, receiptText, key, policyText) {
+    // a malformed receipt or policy is reported before hashing
+    const receipt = TLOG.parseReceipt(receiptText);
+    const policy = policyText.trim() ? await OW_POLICY.parse(policyText) : null;
+    const pinned = await pinnedKey(key, policy, receipt);
     const sha = await OW_HASH.sha256File(file, track(file));
-    const verified = await TLOG.verifyReceipt(receiptText, key, sha, file.size);
-    show(
-      true,
-      "Verified",
+    const verified = await TLOG.checkReceipt(receiptText, pinned, sha, file.size);
+    const cosigners = policy ? await OW_POLICY.check(policy, receipt.checkpoint) : null;
+    const lines = [
       `${file.name} (SHA-256 ${sha}) is entry ${verified.index} of the log ` +
         `${verified.checkpoint.origin}, received ${verified.entry.received_at}, in the ` +
-        `checkpoint of size ${verified.checkpoint.size} signed by the key ${verified.key}.`
-    );
+        `checkpoint of size ${verified.checkpoint.size} signed by the key ${verified.key}.`,
+    ];
+    if (cosigners) {
+      lines.push(
+        "The checkpoint meets the witness policy: cosigned by " +
+          (cosigners.length ? `${cosigners.join(", ")}.` : "no witness (the policy asks for none).")
+      );
+    }
+    show(true, "Verified", ...lines);
   }
 
   async function checkBundle(file, bundleText, key) {
@@ -72,6 +93,7 @@
     const file = document.getElementById("verify-file").files[0];
     const receiptFile = document.getElementById("verify-receipt").files[0];
     const key = document.getElementById("verify-key").value;
+    const policyText = document.getElementById("verify-policy").value;
     if (!receiptFile) {
       show(false, "Choose the receipt", "Pick the .tlog-proof receipt, or a live recording's .bundle.json.");
       return;
@@ -84,11 +106,14 @@
       }
       const receiptText = await receiptFile.text();
       if (OW_BUNDLE.looksLikeBundle(receiptText)) {
+        if (policyText.trim()) {
+          throw new TLOG.VerifyError("a witness policy applies to a single receipt, not to a live recording's bundle: empty the policy field");
+        }
         await checkBundle(file, receiptText, key);
       } else if (!file) {
         show(false, "Choose both files", "Pick the file and its .tlog-proof receipt.");
       } else {
-        await checkReceipt(file, receiptText, key);
+        await checkReceipt(file, receiptText, key, policyText);
       }
     } catch (error) {
       const reason = error instanceof TLOG.VerifyError ? error.message : `could not check: ${error}`;
