@@ -22,6 +22,7 @@ from openwitness.api.body_limit import DEFAULT_LIMIT, BodyLimit
 from openwitness.api.deps import RateLimits, limits_storage
 from openwitness.api.routes import imports
 from openwitness.core.config import Settings
+from openwitness.jobs.queue import JobQueue
 from openwitness.services import Services, open_services
 from openwitness.web import app as web_app
 from openwitness.web.routes import public, uploads
@@ -63,6 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services.close()
         raise
     rate_limits = RateLimits(settings.rates, storage)
+    try:  # jobs go to workers on Redis (OPENWITNESS_JOBS=redis), else to a thread here
+        job_queue = JobQueue(services)
+    except Exception:
+        services.close()
+        raise
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by the web app from local assets: openwitness.web.routes.public
         redoc_url=None,
     )
+    app.state.job_queue = job_queue
     api_app.install(app, services, rate_limits)
     # Inside the security headers' middleware (which web installs next), so a 413 raised
     # while a route reads its body reaches the error handlers as itself.

@@ -86,6 +86,7 @@ OPERATIONS = {
     "DELETE /api/v1/session",
     "GET /checkpoint",
     "POST /witness/add-checkpoint",
+    "GET /api/v1/jobs/{job_id}",
     "GET /witness",
     "GET /tile/entries/{path}",
     "GET /tile/{level}/{path}",

@@ -65,7 +65,10 @@ CHECK = """async (cases) => {
   for (const c of cases) {
     const policy = await OW_POLICY.parse(c.policy);
     try { out.push({ ok: true, cosigners: await OW_POLICY.check(policy, c.note) }); }
-    catch (e) { if (!(e instanceof TLOG.VerifyError)) throw e; out.push({ ok: false, error: e.message }); }
+    catch (e) {
+      if (!(e instanceof TLOG.VerifyError)) throw e;
+      out.push({ ok: false, error: e.message });
+    }
   }
   return out;
 }"""
@@ -104,7 +107,8 @@ def cosigned_notes() -> list[tuple[str, str]]:
     notes = [note + cosign(ns) for ns in [(1, 2, 3), (1, 2), (2, 3), (1,), (), (1, 2, 4), (4,)]]
     notes.append(note + cosign((1,)) + cosign((2,), over=other_text))  # one for another tree
     forged = WITNESSES[1].cosign(text, 5)
-    notes.append(note + cosign((1,)) + forged[:-6] + ("A" if forged[-6] != "A" else "B") + forged[-5:])
+    flipped = "A" if forged[-6] != "A" else "B"
+    notes.append(note + cosign((1,)) + forged[:-6] + flipped + forged[-5:])
     notes.append(OTHER_LOG.sign_text(text) + cosign((1, 2, 3)))  # signed by an impostor log
     return [(policy, n) for n in notes for policy in POLICIES[:5]]
 

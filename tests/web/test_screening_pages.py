@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -112,12 +113,26 @@ def lodge(client: TestClient, content: bytes, name: str = ZIP_NAME, **fields: st
     )
 
 
-def lodged_id(site: Site) -> int:
-    answer = lodge(site[1]["scr"], exported_zip())
+def screened(client: TestClient, answer: Any) -> int:
+    """The export a lodging form's answer led to: a job's page, followed (as the page's own
+    refresh does) until the job is done and the page leads to the screening."""
     assert answer.status_code == 303, answer.text
-    match = re.fullmatch(r"/screening/(\d+)", answer.headers["location"])
-    assert match
-    return int(match.group(1))
+    job_url = answer.headers["location"]
+    assert re.fullmatch(r"/jobs/[0-9a-f]{32}", job_url)
+    for _ in range(600):
+        page = client.get(job_url, follow_redirects=False)
+        if page.status_code == 303:
+            match = re.fullmatch(r"/screening/(\d+)", page.headers["location"])
+            assert match
+            return int(match.group(1))
+        assert page.status_code == 200 and "could not be finished" not in page.text
+        assert '<meta http-equiv="refresh"' in page.text
+        time.sleep(0.1)
+    raise AssertionError(f"the job at {job_url} did not finish in a minute")
+
+
+def lodged_id(site: Site) -> int:
+    return screened(site[1]["scr"], lodge(site[1]["scr"], exported_zip()))
 
 
 def test_a_screener_lodges_from_the_form_and_sees_names_and_ranked_messages(site: Site) -> None:
@@ -236,7 +251,7 @@ def test_bad_uploads_are_refused_on_the_page_and_nothing_is_logged(site: Site) -
     # an export over the small-body limit, with a photo in it, is lodged (it once was 413)
     big = exported_zip(photo_bytes=2 * 1024 * 1024)
     assert len(big) > 2 * 1024 * 1024
-    assert lodge(clients["scr"], big, "WhatsApp Chat - big.zip").status_code == 303
+    screened(clients["scr"], lodge(clients["scr"], big, "WhatsApp Chat - big.zip"))
     api = clients["scr"].post(
         "/api/v1/screening/exports",
         params={"name": "big.zip"},
@@ -312,3 +327,27 @@ def test_a_screener_does_the_round_on_a_phone(
         assert analyst.locator("#months-chart").evaluate("img => img.naturalWidth") > 0
         assert_fits(analyst)
         analyst.context.close()
+
+
+def test_a_job_s_page_and_its_api_are_only_for_whoever_started_it(site: Site) -> None:
+    services, clients = site
+    answer = lodge(clients["scr"], exported_zip(), "WhatsApp Chat - jobs.zip")
+    job_url = answer.headers["location"]
+    job_id = job_url.rsplit("/", 1)[1]
+    screened(clients["scr"], answer)
+    assert clients["scr"].get(f"/api/v1/jobs/{job_id}").json()["state"] == "done"
+    for user in ("case", "adm", "other"):  # the same organisation's caseworker, or an admin
+        page = clients[user].get(job_url, follow_redirects=False)
+        api = clients[user].get(f"/api/v1/jobs/{job_id}")
+        assert page.status_code == api.status_code == 404, user
+        assert "screening" not in api.text.lower()
+    assert clients["scr"].get("/jobs/not-a-job-id").status_code in (404, 422)
+    anonymous = TestClient(clients["scr"].app, base_url="https://testserver")
+    assert anonymous.get(f"/api/v1/jobs/{job_id}").status_code == 401
+    assert anonymous.get(job_url, follow_redirects=False).status_code in (303, 401)
+    # a job that failed says so on its page, in words, and leads nowhere
+    failed = services.jobs.create("screening.lodge", {}, "scr")
+    services.jobs.fail(failed, "the export could not be read again: upload it once more")
+    page = clients["scr"].get(f"/jobs/{failed}", follow_redirects=False)
+    assert page.status_code == 200 and "could not be finished" in page.text
+    assert "upload it once more" in page.text and 'http-equiv="refresh"' not in page.text

@@ -16,6 +16,7 @@ from openwitness.api.routes import (
     forces,
     imports,
     incidents,
+    jobs,
     live,
     log,
     officers,
@@ -35,7 +36,7 @@ from openwitness.services import Services
 ROUTERS = (
     evidence, log, forces, officers, incidents, cases, allegations, people, reports, exports,
     imports, session, taxonomy, tiles, stats, stats_complaints, live,
-    patterns, screening, witness,
+    patterns, screening, witness, jobs,
 )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from openwitness.cases.access import Viewer
 from openwitness.cases.forms import MAX_ID
 from openwitness.core.config import DEFAULT_RATES
 from openwitness.core.errors import InvalidRequestError
+from openwitness.jobs.queue import JobQueue
 from openwitness.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `witness token create`.")
@@ -30,6 +31,14 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_job_queue(request: Request) -> JobQueue:
+    queue: JobQueue = request.app.state.job_queue
+    return queue
+
+
+JobQueueDep = Annotated[JobQueue, Depends(get_job_queue)]
 #: A record id in a path: 1 to 2**31 - 1, so an absurd number is a 422, not a database error.
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 

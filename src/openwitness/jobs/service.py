@@ -4,6 +4,7 @@ import is (a force-month is replaced whole)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from openwitness.storage.db import Database
 from openwitness.storage.scale_models import Job
 
 STATES = ("queued", "running", "done", "failed")
+JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,15 @@ class Jobs:
         if row is None:
             raise NotFoundError(f"no job {job_id}")
         return _status(row)
+
+    def get_for(self, job_id: str, username: str) -> JobStatus:
+        """A job as the account that asked for it sees it; anyone else is told there is no
+        such job (knowing its id grants nothing). Operators see every job on the command
+        line (`witness jobs`)."""
+        job = self.get(job_id) if JOB_ID.fullmatch(job_id) else None
+        if job is None or job.created_by != username[:64]:
+            raise NotFoundError(f"no job {job_id[:32]}")
+        return job
 
     def args(self, job_id: str) -> tuple[str, dict[str, Any]]:
         with self.db.read() as conn:

@@ -41,8 +41,28 @@ def stats_import(
     )
 
 
+def screening_lodge(
+    services: Services, args: dict[str, Any], report: Report
+) -> tuple[dict[str, Any], str]:
+    """Screening a chat export that is already logged: its attachments lodged, its messages
+    scored (minutes for a big export, so not in the request that sent it)."""
+    steps: list[str] = []
+
+    def each(text: str) -> None:
+        steps.append(text)
+        report(len(steps), None, text)
+
+    lodged = services.screening.screen(
+        args["sha256"], args["file_name"], args["lodged_by"], args.get("organisation_id"),
+        args.get("complaint_id"), progress=each,
+    )  # fmt: skip
+    result = {"export_id": lodged.export_id, "messages": lodged.messages,
+              "flagged": lodged.flagged}  # fmt: skip
+    return result, f"{lodged.messages:,} messages screened, {lodged.flagged:,} flagged"
+
+
 LOGGER = logging.getLogger("openwitness.jobs")
-HANDLERS: dict[str, Handler] = {"stats.import": stats_import}
+HANDLERS: dict[str, Handler] = {"stats.import": stats_import, "screening.lodge": screening_lodge}
 
 
 def run(services: Services, job_id: str) -> None:

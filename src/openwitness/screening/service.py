@@ -127,21 +127,49 @@ class Screening:
         progress: Callable[[str], None] = lambda _: None,
     ) -> Lodged:
         """Lodge an export already streamed into the vault's staging (``Vault.upload``), so
-        an upload is written once and a crash leaves only what the vault cleans up. The
-        staged bytes themselves are parsed before they are logged."""
+        an upload is written once and a crash leaves only what the vault cleans up: logged
+        (:meth:`log_staged`), then screened (:meth:`screen`) in this call."""
+        sha256, export = self.log_staged(staged, file_name, organisation_id)
+        return self.screen(
+            sha256, file_name, lodged_by, organisation_id, complaint_id, progress, export
+        )
+
+    def log_staged(
+        self, staged: StagingFile, file_name: str, organisation_id: str | None = None
+    ) -> tuple[str, ChatExport]:
+        """Log the staged export and give its organisation custody of it; the staged bytes
+        themselves are parsed first, so what is not an export is refused before it is logged.
+        Quick next to :meth:`screen`, which a web request leaves to a background job."""
         read: list[ChatExport] = []
 
         def accept(staged_path: Path) -> str | None:
             read.append(open_export(staged_path, name=file_name))
             return _MEDIA_TYPES[read[-1].container]
 
-        ingested = self.vault.complete(staged, accept=accept)
-        sha256 = ingested.record.sha256
+        sha256 = self.vault.complete(staged, accept=accept).record.sha256
         self.vault.hold(sha256, organisation_id)
+        return sha256, read[0]
+
+    def screen(
+        self,
+        sha256: str,
+        file_name: str,
+        lodged_by: str,
+        organisation_id: str | None = None,
+        complaint_id: int | None = None,
+        progress: Callable[[str], None] = lambda _: None,
+        export: ChatExport | None = None,
+    ) -> Lodged:
+        """Lodge the logged export's attachments, score its messages and keep the screening.
+        Safe to run again after a crash: attachments already in the vault are found again,
+        and the screening's rows are written in one transaction at the end."""
         already = self._lodged(sha256, organisation_id)
         if already is not None:
             return already
-        export = read[0]
+        if export is None:  # a background job: read the logged bytes again
+            with self.vault.local_blob(sha256) as path:
+                export = open_export(path, name=file_name)
+        record = self.vault.get(sha256)
         attachments = self._lodge_members(sha256, export, organisation_id, progress)
         progress(f"scoring {len(export.parsed.messages):,} messages…")
         model = self.model()
@@ -151,74 +179,77 @@ class Screening:
         messages = export.parsed.messages
         participants = _participants(messages)
         with self.db.write() as conn:
-            export_id = conn.execute(
-                insert(ScreeningExport)
-                .values(
-                    sha256=sha256,
-                    organisation_id=organisation_id,
-                    complaint_id=complaint_id,
-                    file_name=file_name[:300],
-                    format=export.parsed.format,
-                    container=export.container,
-                    notes=export.parsed.notes,
-                    lodged_at=datetime.now(UTC).replace(microsecond=0),
-                    lodged_by=lodged_by,
-                    model={
-                        "file_sha256": _model_sha256(model_path(self.home)),
-                        "thresholds": model.thresholds,
-                    },
-                    messages=len(messages),
-                    flagged=flagged,
-                )
-                .returning(ScreeningExport.id)
-            ).scalar_one()
-            if participants:
+            raced = conn.execute(
+                select(ScreeningExport.id).where(_same_export(sha256, organisation_id))
+            ).first()
+            if raced is None:
+                export_id = conn.execute(
+                    insert(ScreeningExport)
+                    .values(
+                        sha256=sha256,
+                        organisation_id=organisation_id,
+                        complaint_id=complaint_id,
+                        file_name=file_name[:300],
+                        format=export.parsed.format,
+                        container=export.container,
+                        notes=export.parsed.notes,
+                        lodged_at=datetime.now(UTC).replace(microsecond=0),
+                        lodged_by=lodged_by,
+                        model={
+                            "file_sha256": _model_sha256(model_path(self.home)),
+                            "thresholds": model.thresholds,
+                        },
+                        messages=len(messages),
+                        flagged=flagged,
+                    )
+                    .returning(ScreeningExport.id)
+                ).scalar_one()
+                if participants:
+                    conn.execute(
+                        insert(ScreeningParticipant),
+                        [
+                            {
+                                "export_id": export_id,
+                                "number": number,
+                                "sealed_name": self.sealer.seal({"name": name}),
+                            }
+                            for name, number in participants.items()
+                        ],
+                    )
                 conn.execute(
-                    insert(ScreeningParticipant),
+                    insert(ScreeningMessage),
                     [
-                        {
-                            "export_id": export_id,
-                            "number": number,
-                            "sealed_name": self.sealer.seal({"name": name}),
-                        }
-                        for name, number in participants.items()
+                        _message_row(export_id, position, message, participants, ranked, by_member)
+                        for position, message in enumerate(messages)
                     ],
                 )
-            conn.execute(
-                insert(ScreeningMessage),
-                [
-                    _message_row(export_id, position, message, participants, ranked, by_member)
-                    for position, message in enumerate(messages)
-                ],
-            )
-            if attachments:
-                conn.execute(
-                    insert(ScreeningAttachment),
-                    [{"export_id": export_id, **a} for a in attachments],
-                )
+                if attachments:
+                    conn.execute(
+                        insert(ScreeningAttachment),
+                        [{"export_id": export_id, **a} for a in attachments],
+                    )
+        if raced is not None:  # screened meanwhile (the form sent twice): that screening
+            lodged = self._lodged(sha256, organisation_id)
+            assert lodged is not None
+            return lodged
         return Lodged(
             export_id,
             sha256,
-            ingested.record.log_index,
-            ingested.created,
+            record.log_index,
+            True,
             len(messages),
             flagged,
             sum(1 for a in attachments if a["sha256"]),
             sum(1 for a in attachments if not a["sha256"]),
             export.parsed.notes,
-            ingested.receipt.to_text(),
+            self.vault.log.receipt(record.log_index).to_text(),
         )
 
     def _lodged(self, sha256: str, organisation_id: str | None) -> Lodged | None:
         """The same export lodged again by the same organisation is the same screening."""
         with self.db.read() as conn:
             row = conn.execute(
-                select(ScreeningExport).where(
-                    ScreeningExport.sha256 == sha256,
-                    ScreeningExport.organisation_id.is_(None)
-                    if organisation_id is None
-                    else ScreeningExport.organisation_id == organisation_id,
-                )
+                select(ScreeningExport).where(_same_export(sha256, organisation_id))
             ).first()
             if row is None:
                 return None
@@ -301,6 +332,16 @@ class _Bounded:
         chunk: bytes = self.stream.read(want)
         self.left -= len(chunk)
         return chunk
+
+
+def _same_export(sha256: str, organisation_id: str | None) -> Any:
+    """The same export lodged by the same organisation (or by the operator, with none)."""
+    same_organisation = (
+        ScreeningExport.organisation_id.is_(None)
+        if organisation_id is None
+        else ScreeningExport.organisation_id == organisation_id
+    )
+    return (ScreeningExport.sha256 == sha256) & same_organisation
 
 
 def _participants(messages: list[ChatMessage]) -> dict[str, int]:

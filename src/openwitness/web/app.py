@@ -11,6 +11,7 @@ from openwitness.web import errors, security
 from openwitness.web.routes import (
     casework,
     guidance,
+    jobs,
     live,
     live_follow,
     patterns,
@@ -34,6 +35,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(casework.router)
     app.include_router(patterns.router)
     app.include_router(screening.router)
+    app.include_router(jobs.router)
     app.include_router(live.router)
     app.include_router(live_follow.router)
     app.include_router(uploads_router(services.uploads))

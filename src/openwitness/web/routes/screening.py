@@ -22,10 +22,18 @@ from starlette.exceptions import HTTPException
 
 from openwitness.accounts.service import Account
 from openwitness.accounts.sessions import csrf_matches
-from openwitness.api.deps import SESSION_COOKIE, IdPath, ServicesDep, upload_rate_limit, viewer
+from openwitness.api.deps import (
+    SESSION_COOKIE,
+    IdPath,
+    JobQueueDep,
+    ServicesDep,
+    upload_rate_limit,
+    viewer,
+)
 from openwitness.api.routes.screening import PositionPath, check_case
 from openwitness.cases.forms import MAX_ID
 from openwitness.core.errors import ForbiddenError, OpenWitnessError
+from openwitness.jobs.queue import JobQueue
 from openwitness.screening import access
 from openwitness.screening.report import build_content, months_chart, render_html, write_pdf
 from openwitness.services import Services
@@ -51,7 +59,9 @@ def exports_page(request: Request, services: ServicesDep, account: SignedIn) -> 
 
 
 @router.post("/screening", response_class=HTMLResponse)
-async def lodge(request: Request, services: ServicesDep, account: SignedIn) -> Response:
+async def lodge(
+    request: Request, services: ServicesDep, queue: JobQueueDep, account: SignedIn
+) -> Response:
     """The lodging form, posted: the export file and, optionally, the case it belongs to.
     Only reading the body is done here; lodging (the vault, the classifier) runs off the
     event loop."""
@@ -75,12 +85,14 @@ async def lodge(request: Request, services: ServicesDep, account: SignedIn) -> R
             request.cookies.get(SESSION_COOKIE, ""), token if isinstance(token, str) else None
         ):
             raise ForbiddenError("the form has expired or did not come from this site: reload it")
-        return await run_in_threadpool(_lodge, request, services, account, form)
+        return await run_in_threadpool(_lodge, request, services, queue, account, form)
     finally:
         await form.close()
 
 
-def _lodge(request: Request, services: Services, account: Account, form: FormData) -> Response:
+def _lodge(
+    request: Request, services: Services, queue: JobQueue, account: Account, form: FormData
+) -> Response:
     errors: dict[str, str] = {}
     upload = form.get("file")
     case_text = str(form.get("case") or "").strip()
@@ -99,13 +111,18 @@ def _lodge(request: Request, services: Services, account: Account, form: FormDat
         upload_rate_limit(request)  # a file sent (HTTPException 429 beyond the budget)
         name = PurePath((upload.filename or "").replace("\\", "/")).name or "export"
         try:
-            lodged = services.screening.lodge_stream(
-                upload.file, name, account.username, account.organisation_id, case
-            )
+            with services.vault.upload() as staged:
+                while chunk := upload.file.read(1024 * 1024):
+                    services.vault.write(staged, chunk)
+                sha256, _ = services.screening.log_staged(staged, name, account.organisation_id)
         except OpenWitnessError as error:
             errors["file"] = f"{name}: {error}"
-        else:
-            return RedirectResponse(f"/screening/{lodged.export_id}", status_code=303)
+        else:  # logged: screening it (minutes for a big chat) is a job, whose page shows it
+            job_id = queue.submit("screening.lodge", {
+                "sha256": sha256, "file_name": name, "lodged_by": account.username,
+                "organisation_id": account.organisation_id, "complaint_id": case,
+            }, account.username)  # fmt: skip
+            return RedirectResponse(f"/jobs/{job_id}", status_code=303)
     context = _list_context(services, account)
     return render(request, account, "screening.html", 422, errors=errors,
                   values={"case": case_text}, **context)  # fmt: skip
