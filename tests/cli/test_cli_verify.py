@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -303,3 +304,24 @@ def test_usage_errors(lodged: tuple[Settings, list[Path], str]) -> None:
     args = ["--receipt", receipt, "--checkpoint", str(missing), "--proof", receipt]
     code, out = verify(settings, *args, "--key", vkey)
     assert (code, out) == (2, f"error: no such checkpoint: {missing}")
+
+
+def test_the_quick_start_of_verify_is_the_same_command_as_in_the_full_cli(
+    tmp_path: Path,
+) -> None:
+    """`witness verify` starts without building the other commands (openwitness.cli.entry);
+    its usage and options must stay those of `witness verify` in the full app."""
+    from typer.testing import CliRunner
+
+    from openwitness.cli.main import app
+
+    quick = witness(settings_in(tmp_path), "verify", "--help").stdout
+    full = CliRunner().invoke(app, ["verify", "--help"], terminal_width=80).output
+    assert "Usage: witness verify [OPTIONS] [file]" in " ".join(quick.split())
+
+    def options(text: str) -> list[str]:
+        return sorted(set(re.findall(r"--[a-z-]+", text)))
+
+    assert options(quick) == options(full) and "--policy" in options(quick)
+    code, out = verify(settings_in(tmp_path), "--receipt", str(tmp_path / "missing"))
+    assert code == 2 and "give the FILE" in out

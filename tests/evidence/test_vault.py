@@ -290,3 +290,40 @@ def test_recovery_skips_a_staging_file_renamed_while_it_looks(
     sqlite_services.vault.recover()  # must not raise on files that went away
     result = sqlite_services.vault.ingest_stream(io.BytesIO(require_shared(PHOTO).read_bytes()))
     assert result.created
+
+
+def padded_photo(path: Path, size: int) -> Path:
+    """A real photo with random bytes after it: several of copy_from's 8 MiB kernel copies."""
+    data = PHOTO.read_bytes()
+    path.write_bytes(data + os.urandom(size - len(data)))
+    return path
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False], ids=["copy_file_range", "fallback"])
+def test_a_local_file_is_copied_and_hashed_byte_for_byte(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel_copy: bool
+) -> None:
+    """ingest_file copies with copy_file_range while hashing the staged copy; where the kernel
+    refuses (another filesystem, an old kernel) it reads and writes instead: the same bytes,
+    hash, progress and limit either way."""
+    require_shared(PHOTO)
+    if not kernel_copy:
+
+        def refuse(*_args: object) -> int:
+            raise OSError(18, "Invalid cross-device link")  # EXDEV
+
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    big = padded_photo(tmp_path / "big.jpg", 20 * 1024 * 1024 + 12345)
+    seen: list[int] = []
+    result = services.vault.ingest_file(big, seen.append)
+    assert (result.record.sha256, result.record.size) == file_sha256(big)
+    assert result.record.media_type == "image/jpeg"
+    assert stored_bytes(services.vault, result.record.sha256) == big.read_bytes()
+    assert seen == sorted(seen) and seen[-1] == big.stat().st_size
+    size = big.stat().st_size
+    exact = Vault(services.db, services.log, services.vault.blobs, max_upload_bytes=size)
+    assert not exact.ingest_file(big).created  # exactly the limit is allowed
+    short = Vault(services.db, services.log, services.vault.blobs, max_upload_bytes=size - 1)
+    with pytest.raises(FileTooLarge):
+        short.ingest_file(big)
+    assert len(leftovers(services.settings)) == 1 and services.log.size() == 1

@@ -16,14 +16,20 @@ import fcntl
 import hashlib
 import io
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 _NEW, _PART, _STAGED = ".new", ".part", ".staged"
+_COPY_STEP = 8 * 1024 * 1024
+_HASH_STEP = 1024 * 1024
+#: copy_file_range refusals that mean "not between these two files": read and write instead
+_NO_KERNEL_COPY = {errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF}
 _STALE_NEW_SECONDS = 3600
 
 
@@ -40,6 +46,15 @@ class UploadTooLarge(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(f"file is larger than the limit of {limit:,} bytes")
         self.limit = limit
+
+
+@dataclass
+class _KernelCopy:
+    """How far the copying thread of :meth:`StagingFile.copy_from` has got."""
+
+    copied: int = 0
+    finished: bool = False
+    fallback: bool = False
 
 
 class StagingFile:
@@ -71,6 +86,77 @@ class StagingFile:
             written = os.write(self._fd, view)
             view = view[written:]
         self.size += len(chunk)
+
+    def copy_from(self, source: int, progress: Callable[[int], None] | None = None) -> None:
+        """Copy the rest of the open local file ``source`` in, as :meth:`write` would, but
+        in about the time of a plain copy: the kernel copies it (``copy_file_range``, no trip
+        through this process) in a second thread while this one hashes what has been copied,
+        read back from the staging file, so the hash is of the very bytes stored whatever
+        happens to the source meanwhile. Where the kernel cannot copy between the two files,
+        the rest is read and written as :meth:`write` does."""
+        base, limit = self.size, self._max - self.size
+        state = _KernelCopy()
+        failure: list[BaseException] = []
+        moved = threading.Condition()
+
+        def kernel_copy() -> None:
+            try:
+                while state.copied <= limit:
+                    step = min(_COPY_STEP, limit + 1 - state.copied)
+                    try:
+                        count = os.copy_file_range(source, self._fd, step)
+                    except OSError as exc:
+                        if exc.errno in _NO_KERNEL_COPY and not state.copied:
+                            state.fallback = True
+                            return
+                        raise
+                    if count == 0:
+                        return
+                    with moved:
+                        state.copied += count
+                        moved.notify()
+            except BaseException as exc:  # handed to the hashing thread, which raises it
+                failure.append(exc)
+            finally:
+                with moved:
+                    state.finished = True
+                    moved.notify()
+
+        copier = threading.Thread(target=kernel_copy, name="staging-copy", daemon=True)
+        reader = os.open(self.path, os.O_RDONLY)
+        try:
+            copier.start()
+            hashed = 0
+            while True:
+                with moved:
+                    while state.copied == hashed and not state.finished:
+                        moved.wait()
+                    upto, finished = state.copied, state.finished
+                while hashed < upto:
+                    chunk = os.pread(reader, min(_HASH_STEP, upto - hashed), base + hashed)
+                    if not chunk:
+                        raise OSError(errno.EIO, "the staging file is shorter than was copied")
+                    self._hash.update(chunk)
+                    if len(self.head) < self._head_bytes:
+                        self.head += chunk[: self._head_bytes - len(self.head)]
+                    hashed += len(chunk)
+                    self.size = base + hashed
+                    if progress:
+                        progress(self.size)
+                if finished and hashed == state.copied:
+                    break
+        finally:
+            copier.join()
+            os.close(reader)
+        if failure:
+            raise failure[0]
+        if self.size - base > limit:
+            raise UploadTooLarge(self._max)
+        if state.fallback:
+            while chunk := os.read(source, _HASH_STEP):
+                self.write(chunk)
+                if progress:
+                    progress(self.size)
 
     def finish(self) -> str:
         """Make the bytes durable and name the file by its hash; returns the sha256."""

@@ -191,9 +191,14 @@ class Vault:
         expected_sha256: str | None = None,
         accept: Accept | None = None,
     ) -> IngestResult:
-        """Ingest a local file, streamed in chunks; ``progress`` gets the bytes done so far."""
-        with path.open("rb") as source:
-            return self.ingest_stream(source, progress, expected_sha256, accept)
+        """Ingest a local file, copied by the kernel while it is hashed (see
+        :meth:`StagingFile.copy_from`); ``progress`` gets the bytes done so far."""
+        with path.open("rb") as source, self.upload() as staged:
+            try:
+                staged.copy_from(source.fileno(), progress)
+            except UploadTooLarge as exc:
+                raise FileTooLarge(str(exc)) from exc
+            return self.complete(staged, expected_sha256, accept)
 
     def ingest_stream(
         self,
