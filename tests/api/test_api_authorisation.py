@@ -227,8 +227,28 @@ def test_every_route_is_classified(client: tuple[TestClient, dict[Role, str]]) -
     paths = test_client.get("/openapi.json").json()["paths"]
     routes = {(method.upper(), path) for path, operations in paths.items() for method in operations}
     assert ("POST", "/api/v1/cases") in routes and len(routes) > 40  # the check sees them all
-    unclassified = routes - PUBLIC - set(PROTECTED)
+    unclassified = routes - PUBLIC - set(PROTECTED) - OWNED
     assert not unclassified, f"declare these routes public or protected: {unclassified}"
+
+
+#: routes for one account only, whatever its role: tested in test_a_job_is_its_starter_s_only
+OWNED = {("GET", "/api/v1/jobs/{job_id}")}
+
+
+def test_a_job_is_its_starter_s_only(
+    services: Services, client: tuple[TestClient, dict[Role, str]]
+) -> None:
+    test_client, tokens = client
+    job_id = services.jobs.create("stats.import", {"paths": []}, "user-caseworker")
+    path = f"/api/v1/jobs/{job_id}"
+    assert test_client.get(path).status_code == 401
+    for role, token in tokens.items():
+        answer = test_client.get(path, headers={"Authorization": f"Bearer {token}"})
+        if role is Role.CASEWORKER:
+            assert answer.status_code == 200 and answer.json()["id"] == job_id
+        else:
+            assert answer.status_code == 404, role  # an admin too: knowing the id is not enough
+            assert answer.json()["detail"] == f"no job {job_id}"
 
 
 def lodge_chat(services: Services) -> None:
