@@ -36,9 +36,7 @@ from openwitness.storage.db import Database
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def write_plainly(files: dict[str, bytes], target: Path) -> float:
@@ -120,8 +118,7 @@ def main() -> None:
     rows = [
         Row(
             f"publish {args.entries:,} entries, first run",
-            f"{first_s:.2f} s ({first_tiles:,} tiles, {first_bundles:,} bundles, "
-            f"{size_mb:.0f} MB)",
+            f"{first_s:.2f} s ({first_tiles:,} tiles, {first_bundles:,} bundles, {size_mb:.0f} MB)",
             f"the same files written with open/write: {floor_s:.2f} s; cp -r: {cp_s:.2f} s",
             "none set (informational)",
             None,
