@@ -95,27 +95,20 @@ class Screening:
         if the bytes are not an export this can read, or a zip is unsafe."""
         progress(f"reading and lodging {path.name}…")
         with path.open("rb") as source:
-            return self.lodge_stream(
-                source, path.name, lodged_by, organisation_id, complaint_id, progress
-            )
+            sha256, export = self.log_stream(source, path.name, organisation_id)
+        return self.screen(
+            sha256, path.name, lodged_by, organisation_id, complaint_id, progress, export
+        )
 
-    def lodge_stream(
-        self,
-        source: BinaryIO,
-        file_name: str,
-        lodged_by: str,
-        organisation_id: str | None = None,
-        complaint_id: int | None = None,
-        progress: Callable[[str], None] = lambda _: None,
-    ) -> Lodged:
-        """Lodge the export read from ``source`` (a file, or a form's uploaded file): staged
-        in the vault, bounded by its upload limit as it is read, then as ``lodge_staged``."""
+    def log_stream(
+        self, source: BinaryIO, file_name: str, organisation_id: str | None = None
+    ) -> tuple[str, ChatExport]:
+        """Log the export read from ``source`` (a file, or a form's uploaded file): staged in
+        the vault, bounded by its upload limit as it is read, then as :meth:`log_staged`."""
         with self.vault.upload() as staged:
             while chunk := source.read(_CHUNK):
                 self.vault.write(staged, chunk)
-            return self.lodge_staged(
-                staged, file_name, lodged_by, organisation_id, complaint_id, progress
-            )
+            return self.log_staged(staged, file_name, organisation_id)
 
     def lodge_staged(
         self,

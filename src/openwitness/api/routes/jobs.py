@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 
 from openwitness.api.deps import AnyAccount, ServicesDep
+from openwitness.jobs.service import JOB_ID
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
-JobIdPath = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
+JobIdPath = Annotated[str, PathParam(pattern=f"^{JOB_ID.pattern}$")]
 
 
 @router.get("/{job_id}")

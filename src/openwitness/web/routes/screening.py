@@ -111,10 +111,7 @@ def _lodge(
         upload_rate_limit(request)  # a file sent (HTTPException 429 beyond the budget)
         name = PurePath((upload.filename or "").replace("\\", "/")).name or "export"
         try:
-            with services.vault.upload() as staged:
-                while chunk := upload.file.read(1024 * 1024):
-                    services.vault.write(staged, chunk)
-                sha256, _ = services.screening.log_staged(staged, name, account.organisation_id)
+            sha256, _ = services.screening.log_stream(upload.file, name, account.organisation_id)
         except OpenWitnessError as error:
             errors["file"] = f"{name}: {error}"
         else:  # logged: screening it (minutes for a big chat) is a job, whose page shows it
