@@ -53,7 +53,8 @@ from openwitness.ledger.store import TransparencyLog, _Append
 from openwitness.storage.db import Database
 from openwitness.storage.models import Checkpoint as CheckpointRow
 
-TARGET = 5000.0
+SQLITE_TARGET = 10_000.0  # issue 15: 16 writers, durable
+POSTGRES_TARGET = 5_000.0
 PREFILL_BASE = 10**9  # prefill entries never collide with the timed ones
 
 
@@ -343,8 +344,8 @@ def main() -> None:
                 f"SQLite appends/s, {args.threads} threads x {args.per_thread}, empty log",
                 c_text,
                 f"sequential log.append: {seq['rate']:,.0f}/s; {raw_text}",
-                f">= {TARGET:,.0f}/s",
-                float(conc["rate"]) >= TARGET,  # type: ignore[arg-type]
+                f">= {SQLITE_TARGET:,.0f}/s",
+                float(conc["rate"]) >= SQLITE_TARGET,  # type: ignore[arg-type]
             )
         )
         if filled is not None:
@@ -354,8 +355,8 @@ def main() -> None:
                     f"log already holding {args.prefill:,}",
                     f_text,
                     f"same on an empty log: {conc['rate']:,.0f}/s; {raw_text}",
-                    f">= {TARGET:,.0f}/s",
-                    float(filled["rate"]) >= TARGET,  # type: ignore[arg-type]
+                    f">= {SQLITE_TARGET:,.0f}/s",
+                    float(filled["rate"]) >= SQLITE_TARGET,  # type: ignore[arg-type]
                 )
             )
         if args.profile:
@@ -405,8 +406,8 @@ def main() -> None:
                 pc_text,
                 f"sequential log.append: {pseq['rate']:,.0f}/s; "
                 f"raw psycopg INSERT+COMMIT: {praw['rate']:,.0f}/s",
-                f">= {TARGET:,.0f}/s",
-                float(pconc["rate"]) >= TARGET,  # type: ignore[arg-type]
+                f">= {POSTGRES_TARGET:,.0f}/s",
+                float(pconc["rate"]) >= POSTGRES_TARGET,  # type: ignore[arg-type]
             )
         )
     else:

@@ -18,15 +18,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.ledger import merkle
 from openwitness.ledger.checkpoint import open_checkpoint
 from openwitness.ledger.entry import EvidenceEntry, parse_entry
 from openwitness.ledger.receipt import parse_receipt
-from openwitness.ledger.store import AppendResult, TransparencyLog
+from openwitness.ledger.store import AppendResult, TransparencyLog, _Append
 from openwitness.ledger.verify import verify_receipt
 from openwitness.services import Services, open_services
+from openwitness.storage.models import Checkpoint as CheckpointRow
 
 
 def entry_bytes(i: int, tag: str = "e") -> bytes:
@@ -350,6 +352,37 @@ def test_entries_of_the_largest_size_round_trip(services: Services) -> None:
     with pytest.raises(InvalidRequestError):
         log.append(biggest + b"!")
     assert log.size() == 1
+
+
+def test_one_batch_larger_than_an_insert_statement(services: Services) -> None:
+    """A batch's rows go to the database in multi-row INSERTs of at most 1,000 rows (SQLite
+    takes at most 32,766 parameters in one statement): 4,100 entries (8,000+ nodes) in one
+    transaction must still give the right tree, entries and checkpoint."""
+    log = services.log
+    entries = [entry_bytes(i, "big") for i in range(4100)]
+    results = log._append_batch([_Append(e, None, None) for e in entries])
+    assert [r.index for r in results] == list(range(4100))
+    assert log.entries(0, 5000) == entries
+    assert stored_checkpoint_sizes(log, 4100)[-1] == 4100
+    assert_checkpoint(log, 4100, entries)
+    for index in (0, 999, 1000, 2047, 4099):
+        assert log.inclusion_proof(index, 4100) == merkle.inclusion_proof(entries, index)
+
+
+def test_checkpoint_times_read_back_the_same_way_on_every_path(services: Services) -> None:
+    """The first checkpoint is written through SQLAlchemy and later ones through driver SQL:
+    both must read back as the same kind of timezone-aware time."""
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    services.log.append(b"timed")
+    with services.db.read() as conn:
+        times = conn.execute(select(CheckpointRow.created_at).order_by(CheckpointRow.size))
+        created = [row.created_at for row in times]
+    assert len(created) == 2
+    for moment in created:
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        assert before <= aware <= datetime.now(UTC) + timedelta(seconds=5)
+    assert created[0].tzinfo == created[1].tzinfo
+    assert created[0] <= created[1]
 
 
 def test_log_survives_reopening(services: Services) -> None:
