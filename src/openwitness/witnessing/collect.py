@@ -9,6 +9,7 @@ import base64
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
@@ -57,37 +58,42 @@ class Cosigning:
 
     def collect(self) -> list[Outcome]:
         """One round: every witness with a URL is asked once (again after a 409, from the
-        size it says it has). Returns what each answered."""
+        size it says it has), all at the same time, so a round takes as long as the slowest
+        witness rather than the sum of them. Returns what each answered."""
         note = self.log.latest_checkpoint()
         parsed = parse_note(note)
         size = parse_checkpoint_text(parsed.text).size
         already = {s.name for s in parsed.signatures}
-        outcomes, lines = [], []
-        for name, url in sorted(self.policy.urls.items()):
-            key = self.policy.witnesses[name]
-            if key.name in already:
-                outcomes.append(Outcome(name, 200, "already cosigned"))
-                continue
-            old = self._last_size(name)
-            status, answer = self._ask(url, note, old, size)
-            if status == 409 and answer.strip().isdigit():
-                old = int(answer.strip())
-                status, answer = self._ask(url, note, old, size)
-            if status == 200:
-                if name in cosigned_by(note + answer, {name: key}):
-                    lines += [
-                        line + "\n"
-                        for line in answer.splitlines()
-                        if line.startswith(f"\u2014 {key.name} ")
-                    ]
-                    self._save_size(name, size)
-                    outcomes.append(Outcome(name, 200, "cosigned"))
-                    continue
-                status, answer = 502, "the answer holds no valid cosignature from this witness"
-            outcomes.append(Outcome(name, status, answer.strip()[:300]))
+        asked = sorted(self.policy.urls.items())
+        with ThreadPoolExecutor(max_workers=max(1, len(asked))) as pool:
+            answers = list(
+                pool.map(lambda item: self._cosign(item[0], item[1], note, size, already), asked)
+            )
+        lines = [line for _, found in answers for line in found]
         if lines:
             self._add_to_checkpoint(size, lines)
-        return outcomes
+        return [outcome for outcome, _ in answers]
+
+    def _cosign(
+        self, name: str, url: str, note: str, size: int, already: set[str]
+    ) -> tuple[Outcome, list[str]]:
+        """Ask one witness; its outcome and the cosignature lines it gave (if any)."""
+        key = self.policy.witnesses[name]
+        if key.name in already:
+            return Outcome(name, 200, "already cosigned"), []
+        old = self._last_size(name)
+        status, answer = self._ask(url, note, old, size)
+        if status == 409 and answer.strip().isdigit():
+            old = int(answer.strip())
+            status, answer = self._ask(url, note, old, size)
+        if status == 200:
+            if name in cosigned_by(note + answer, {name: key}):
+                prefix = f"\u2014 {key.name} "
+                lines = [line + "\n" for line in answer.splitlines() if line.startswith(prefix)]
+                self._save_size(name, size)
+                return Outcome(name, 200, "cosigned"), lines
+            status, answer = 502, "the answer holds no valid cosignature from this witness"
+        return Outcome(name, status, answer.strip()[:300]), []
 
     def _ask(self, url: str, note: str, old: int, size: int) -> tuple[int, str]:
         proof = self.log.consistency_proof(old, size) if 0 < old < size else []
