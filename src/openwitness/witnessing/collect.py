@@ -69,9 +69,9 @@ class Cosigning:
             answers = list(
                 pool.map(lambda item: self._cosign(item[0], item[1], note, size, already), asked)
             )
-        lines = [line for _, found in answers for line in found]
-        if lines:
-            self._add_to_checkpoint(size, lines)
+        cosigned = {outcome.witness: lines for outcome, lines in answers if lines}
+        if cosigned:
+            self._store(size, cosigned)
         return [outcome for outcome, _ in answers]
 
     def _cosign(
@@ -90,7 +90,6 @@ class Cosigning:
             if name in cosigned_by(note + answer, {name: key}):
                 prefix = f"\u2014 {key.name} "
                 lines = [line + "\n" for line in answer.splitlines() if line.startswith(prefix)]
-                self._save_size(name, size)
                 return Outcome(name, 200, "cosigned"), lines
             status, answer = 502, "the answer holds no valid cosignature from this witness"
         return Outcome(name, status, answer.strip()[:300]), []
@@ -107,24 +106,27 @@ class Cosigning:
             ).scalar_one_or_none()
         return int(size or 0)
 
-    def _save_size(self, witness: str, size: int) -> None:
-        with self.db.write() as conn:
-            done = conn.execute(
-                update(LogWitnessState).where(LogWitnessState.witness == witness).values(size=size)
-            )
-            if done.rowcount == 0:
-                conn.execute(insert(LogWitnessState).values(witness=witness, size=size))
-
-    def _add_to_checkpoint(self, size: int, lines: list[str]) -> None:
-        """Append cosignature lines to the stored checkpoint: its signed text is unchanged."""
+    def _store(self, size: int, cosigned: dict[str, list[str]]) -> None:
+        """Append the cosignature lines to the stored checkpoint (its signed text unchanged)
+        and remember the size each witness cosigned, in one transaction: one commit per
+        round, not one per witness."""
         with self.db.write() as conn:
             note = conn.execute(
                 select(CheckpointRow.note).where(CheckpointRow.size == size).with_for_update()
             ).scalar_one()
             present = {s.name for s in parse_note(note).signatures}
+            lines = [line for found in cosigned.values() for line in found]
             new = [line for line in lines if line.split(" ", 2)[1] not in present]
             conn.execute(
                 update(CheckpointRow)
                 .where(CheckpointRow.size == size)
                 .values(note=note + "".join(new))
             )
+            for witness in sorted(cosigned):
+                done = conn.execute(
+                    update(LogWitnessState)
+                    .where(LogWitnessState.witness == witness)
+                    .values(size=size)
+                )
+                if done.rowcount == 0:
+                    conn.execute(insert(LogWitnessState).values(witness=witness, size=size))
