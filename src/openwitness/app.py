@@ -22,7 +22,9 @@ from openwitness.api.body_limit import DEFAULT_LIMIT, BodyLimit
 from openwitness.api.deps import RateLimits, limits_storage
 from openwitness.api.routes import imports
 from openwitness.core.config import Settings
+from openwitness.evidence.previews import has_picture
 from openwitness.jobs.queue import JobQueue
+from openwitness.jobs.service import SYSTEM
 from openwitness.services import Services, open_services
 from openwitness.web import app as web_app
 from openwitness.web.routes import public, uploads
@@ -69,6 +71,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     except Exception:
         services.close()
         raise
+
+    def queue_preview(sha256: str, media_type: str) -> None:
+        if has_picture(media_type):  # nobody's job: no account may follow it (SYSTEM)
+            job_queue.submit("evidence.preview", {"sha256": sha256}, SYSTEM)
+
+    services.vault.on_stored = queue_preview
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

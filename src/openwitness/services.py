@@ -23,6 +23,7 @@ from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
 from openwitness.core.mail import SmtpMailer
 from openwitness.evidence.blobstore import BlobStore
+from openwitness.evidence.previews import Previews
 from openwitness.evidence.resumable import ResumableUploads
 from openwitness.evidence.service import Vault
 from openwitness.jobs.service import Jobs
@@ -67,6 +68,7 @@ class Services:
     screening: Screening
     screening_review: Review
     jobs: Jobs
+    previews: Previews
     #: None when no SMTP server is configured
     mailer: SmtpMailer | None
     #: None unless OPENWITNESS_WITNESS_LOGS names logs to witness
@@ -120,6 +122,7 @@ def _build(settings: Settings, signer: Signer) -> Services:
         Screening(db, vault, sealer, settings.home),
         Review(db, sealer),
         Jobs(db),
+        Previews(db, vault),
         SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else None,
         _witness(settings, db, signer.name),
         Cosigning(db, log, _policy(settings.witness_policy)) if settings.witness_policy else None,

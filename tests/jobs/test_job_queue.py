@@ -23,6 +23,7 @@ from openwitness.services import Services, initialise
 from tests.support import SHARED, env_for, require_shared
 
 POLICE = SHARED / "data" / "police-uk"
+PHOTO = SHARED / "data/media/ianare__exif-samples/jpg/gps/DSCN0010.jpg"
 WITNESS = str(Path(sys.executable).parent / "witness")
 
 
@@ -118,3 +119,36 @@ def test_without_a_queue_a_job_runs_in_the_process(installed: Services) -> None:
 def test_a_queue_needs_redis(installed: Services) -> None:
     with pytest.raises(Exception, match="needs OPENWITNESS_REDIS_URL"):
         JobQueue(replace(installed, settings=replace(installed.settings, jobs_queue="redis")))
+
+
+def test_previews_queued_on_redis_are_made_by_a_worker(
+    installed: Services, redis_url: str, tmp_path: Path
+) -> None:
+    require_shared(PHOTO)
+    env = {
+        **env_for(installed.settings),
+        "OPENWITNESS_REDIS_URL": redis_url,
+        "OPENWITNESS_JOBS": "redis",
+        "OPENWITNESS_JOBS_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",
+    }
+    sha = installed.vault.ingest_file(PHOTO).record.sha256  # as `witness evidence add`: none
+    queued = subprocess.run(
+        [WITNESS, "evidence", "previews", "--background"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert queued.returncode == 0 and "1 preview jobs queued" in queued.stdout, queued.stderr
+    [job] = [j for j in installed.jobs.recent() if j.kind == "evidence.preview"]
+    assert job.state == "queued" and installed.previews.get(sha) is None
+    with (tmp_path / "worker.log").open("wb") as out:
+        worker = subprocess.Popen(
+            [WITNESS, "jobs", "worker", "--processes", "1", "--threads", "1"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        done = wait_until(lambda: installed.jobs.get(job.id), lambda s: s.state == "done", 120)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    preview = installed.previews.get(sha)
+    assert preview is not None and preview.state == "made" and preview.thumbnail
+    assert done.result == {"state": "made", "phash": preview.phash}

@@ -7,6 +7,7 @@ tests/api/test_api_schemathesis.py cannot reach them: their parameters are fuzze
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -235,3 +236,54 @@ def test_an_allegation_due_today_is_not_overdue_anywhere_and_one_due_yesterday_i
     assert f'/cases/{due_today["id"]}"' not in listing
     assert "overdue since" not in cw.get(f"/cases/{due_today['id']}").text
     assert "overdue since" in cw.get(f"/cases/{due_yesterday['id']}").text
+
+
+def test_the_case_page_shows_a_thumbnail_made_in_the_background_to_its_readers_only(
+    site: Site,
+) -> None:
+    """An upload queues its preview (a thread here, no Redis); the case page then shows the
+    thumbnail, a few KB, linking to the full image; only those who may see the item get it."""
+    cw = site.clients["cw"]
+    picture = Image.new("RGB", (1200, 900), "green")
+    out = io.BytesIO()
+    picture.save(out, "JPEG", exif=Image.open(io.BytesIO(gps_photo())).getexif())
+    lodged = cw.post(
+        "/api/v1/evidence", content=out.getvalue(), headers={"Content-Type": "image/jpeg"}
+    )
+    assert lodged.status_code == 201, lodged.text
+    sha = lodged.json()["evidence"]["sha256"]
+    deadline = time.monotonic() + 30
+    while site.services.previews.get(sha) is None:
+        assert time.monotonic() < deadline, "the preview job did not run"
+        time.sleep(0.05)
+    [job] = [j for j in site.services.jobs.recent() if j.kind == "evidence.preview"]
+    assert job.state == "done" and job.result == {
+        "state": "made",
+        "phash": site.services.previews.get(sha).phash,  # type: ignore[union-attr]
+    }
+    assert cw.get(f"/api/v1/jobs/{job.id}").status_code == 404  # nobody's job to follow
+
+    case_id = cw.post("/api/v1/cases", json=case_body(evidence=[sha])).json()["id"]
+    page = cw.get(f"/cases/{case_id}").text
+    thumb_url = f"/cases/{case_id}/evidence/{sha}/thumbnail"
+    assert (
+        f'<a href="/cases/{case_id}/evidence/{sha}" class="thumbnail"><img src="{thumb_url}"'
+        in page
+    )
+    assert 'width="320" height="240"' in page and "<dt>Perceptual hash</dt>" in page
+    thumb = cw.get(thumb_url)
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert thumb.headers["cache-control"].startswith("private")
+    shown = Image.open(io.BytesIO(thumb.content))
+    assert shown.size == (320, 240) and len(shown.getexif()) == 0
+    assert b"SpyCam" not in thumb.content and len(thumb.content) < len(out.getvalue())
+
+    assert site.clients["analyst"].get(thumb_url).status_code == 403  # de-identified reader
+    assert site.clients["anonymous"].get(thumb_url, follow_redirects=False).status_code in (
+        303, 401,
+    )  # fmt: skip
+    site.services.accounts.create("elsewhere", PASSWORD, "caseworker", "other-group")
+    other = TestClient(cw.app, base_url="https://testserver")
+    other.post("/sign-in", data={"username": "elsewhere", "password": PASSWORD, "next": "/"})
+    assert other.get(thumb_url).status_code == 404  # another organisation's case
+    assert cw.get(f"/cases/{case_id}/evidence/{'ab' * 32}/thumbnail").status_code == 404

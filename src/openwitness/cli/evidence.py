@@ -92,3 +92,49 @@ def show(
     with services() as svc:
         record = svc.vault.get(sha256)
         console.print_json(json.dumps(record.to_dict()))
+
+
+@app.command("previews")
+def previews(
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Make at most this many (oldest items first).")
+    ] = None,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background",
+            help="Queue a job per item for `witness jobs worker` (OPENWITNESS_JOBS=redis) "
+            "instead of making them here.",
+        ),
+    ] = False,
+) -> None:
+    """Make the thumbnails and perceptual hashes that photos and videos are missing.
+
+    `witness serve` queues an item's preview as soon as it is uploaded; this catches up on
+    items lodged with `witness evidence add` or before previews existed."""
+    from openwitness.cli.common import actor
+
+    with services() as svc:
+        missing = svc.previews.missing(limit)
+        if background:
+            from openwitness.jobs.queue import JobQueue
+
+            queue = JobQueue(svc)
+            if not queue.background:
+                err_console.print("--background needs OPENWITNESS_JOBS=redis and running workers")
+                raise typer.Exit(2)
+            for sha256 in missing:
+                queue.submit("evidence.preview", {"sha256": sha256}, actor())
+            console.print(f"{len(missing)} preview jobs queued", highlight=False)
+            return
+        made = failed = 0
+        for number, sha256 in enumerate(missing, 1):
+            preview = svc.previews.make(sha256)
+            made += preview.state == "made"
+            failed += preview.state == "failed"
+            detail = preview.note if preview.state != "made" else f"phash {preview.phash}"
+            err_console.print(
+                f"[{number}/{len(missing)}] {sha256[:12]}  {preview.state}: {detail}",
+                highlight=False,
+            )
+        console.print(f"{made} previews made, {failed} could not be made", highlight=False)

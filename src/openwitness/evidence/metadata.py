@@ -177,7 +177,7 @@ def _plausible(moment: datetime) -> bool:
 
 # The FFmpeg demuxer for each type. Naming it (instead of letting FFmpeg probe) means a file
 # that merely looks like a playlist or concat script is never interpreted as one.
-_DEMUXERS = {
+DEMUXERS = {
     "video/mp4": "mov",
     "video/quicktime": "mov",
     "video/3gpp": "mov",
@@ -209,7 +209,7 @@ def _read_av(path: Path, media_type: str, meta: _Metadata) -> dict[str, str]:
     """Read duration, streams and dimensions; return the container tags (lower-cased keys)."""
     options = {"protocol_whitelist": "file"}
     with av.open(
-        str(path), "r", format=_DEMUXERS[media_type], options=options, metadata_errors="replace"
+        str(path), "r", format=DEMUXERS[media_type], options=options, metadata_errors="replace"
     ) as container:
         tags = {key.lower(): value for key, value in container.metadata.items()}
         if container.duration is not None and container.duration > 0:

@@ -8,6 +8,7 @@ staging before the entry commits, and moved into the store after (see
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from openwitness.ledger.receipt import Receipt
 from openwitness.ledger.store import AppendResult, ExistingLookup, RecordRows, TransparencyLog
 from openwitness.storage.db import Database
 from openwitness.storage.models import Evidence, LiveChunk
+
+LOGGER = logging.getLogger("openwitness.evidence")
 
 CHUNK_SIZE = 1024 * 1024
 _SHA256_HEX = frozenset("0123456789abcdef")
@@ -97,6 +100,9 @@ class Vault:
         self.log = log
         self.blobs = blobs
         self.max_upload_bytes = max_upload_bytes
+        #: called with (sha256, media type) once a new item is stored and logged: the
+        #: composition root queues its preview here (see openwitness.evidence.previews)
+        self.on_stored: Callable[[str, str], None] | None = None
 
     # -- ingest ----------------------------------------------------------------------------
 
@@ -168,6 +174,11 @@ class Vault:
         result = self.log_staged(
             staged, entry.to_bytes(), lambda conn: _logged_index(conn, sha256), insert_row
         )
+        if result.created and self.on_stored is not None:
+            try:
+                self.on_stored(sha256, media_type)
+            except Exception:  # the item is stored and logged; `witness evidence previews`
+                LOGGER.exception("could not queue the preview of %s", sha256)  # makes it later
         return IngestResult(self.get(sha256), self.log.receipt(result.index), result.created)
 
     def log_staged(

@@ -47,6 +47,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+#: the starter of the jobs the installation queues itself (previews): no username is empty,
+#: so no account follows them on the job pages; their outcome shows where their item does
+SYSTEM = ""
+
+
 class Jobs:
     def __init__(self, db: Database) -> None:
         self.db = db

@@ -61,8 +61,23 @@ def screening_lodge(
     return result, f"{lodged.messages:,} messages screened, {lodged.flagged:,} flagged"
 
 
+def evidence_preview(
+    services: Services, args: dict[str, Any], report: Report
+) -> tuple[dict[str, Any], str]:
+    """A vault item's thumbnail and perceptual hash (decoding a photo or a video frame)."""
+    preview = services.previews.make(args["sha256"])
+    result = {"state": preview.state, "phash": preview.phash}
+    return result, {"made": "preview made", "none": "no picture in this kind of file"}.get(
+        preview.state, f"no preview: {preview.note}"
+    )
+
+
 LOGGER = logging.getLogger("openwitness.jobs")
-HANDLERS: dict[str, Handler] = {"stats.import": stats_import, "screening.lodge": screening_lodge}
+HANDLERS: dict[str, Handler] = {
+    "stats.import": stats_import,
+    "screening.lodge": screening_lodge,
+    "evidence.preview": evidence_preview,
+}
 
 
 def run(services: Services, job_id: str) -> None:

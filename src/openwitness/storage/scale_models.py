@@ -1,11 +1,12 @@
-"""Tables of openwitness.witnessing and openwitness.jobs (the parts for more than one machine)."""
+"""Tables of openwitness.witnessing, openwitness.jobs and evidence previews (the parts for more
+than one machine and background work)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openwitness.storage.models import Base
@@ -46,3 +47,21 @@ class Job(Base):
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class EvidencePreview(Base):
+    """A vault item's thumbnail (JPEG, no metadata) and perceptual hash, made by a job.
+
+    ``state`` is ``made``, ``none`` (a kind of file with no picture: audio, PDF, chat export)
+    or ``failed`` (``note`` says why); no row yet means the job has not run.
+    """
+
+    __tablename__ = "evidence_preview"
+    sha256: Mapped[str] = mapped_column(String(64), ForeignKey("evidence.sha256"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    phash: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
