@@ -7,18 +7,14 @@ import os
 import stat
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openwitness.accounts.service import Accounts
 from openwitness.accounts.sessions import Sessions
-from openwitness.cases.complaints import Cases
 from openwitness.cases.forces import Forces, seed_uk_forces
-from openwitness.cases.importers.service import Importers
-from openwitness.cases.incidents import Incidents
-from openwitness.cases.listing import Listings
-from openwitness.cases.officers import Officers
-from openwitness.cases.personal_data import load_sealer
-from openwitness.cases.reports import Reports
+from openwitness.cases.personal_data import Sealer, load_sealer
 from openwitness.core.config import Settings
 from openwitness.core.errors import OpenWitnessError
 from openwitness.core.mail import SmtpMailer
@@ -31,15 +27,23 @@ from openwitness.ledger.cosignature import Policy, PolicyError, parse_policy
 from openwitness.ledger.keys import create_key, default_origin, load_signer
 from openwitness.ledger.note import Signer
 from openwitness.ledger.store import TransparencyLog
-from openwitness.live.service import LiveRecordings
-from openwitness.patterns.service import EarlyWarning
-from openwitness.screening.review import Review
-from openwitness.screening.service import Screening
-from openwitness.stats.service import PoliceStats
 from openwitness.storage.db import Database
 from openwitness.witnessing.collect import Cosigning
 from openwitness.witnessing.keys import load_or_create, witness_name
 from openwitness.witnessing.service import Witness
+
+if TYPE_CHECKING:
+    from openwitness.cases.complaints import Cases
+    from openwitness.cases.importers.service import Importers
+    from openwitness.cases.incidents import Incidents
+    from openwitness.cases.listing import Listings
+    from openwitness.cases.officers import Officers
+    from openwitness.cases.reports import Reports
+    from openwitness.live.service import LiveRecordings
+    from openwitness.patterns.service import EarlyWarning
+    from openwitness.screening.review import Review
+    from openwitness.screening.service import Screening
+    from openwitness.stats.service import PoliceStats
 
 #: Private key files keep their own check: one found readable by others is refused, not
 #: silently fixed, so that whoever runs the installation learns it may have been copied.
@@ -48,33 +52,97 @@ _KEYS_CHECKED_ON_LOAD = ("log.key", "personal-data.key", "witness.key")
 
 @dataclass
 class Services:
+    """Every capability of one installation. What every command and request needs is built
+    at once; the rest (cases, statistics, screening, ...) on first use, with its imports
+    (DuckDB, scikit-learn, pydantic forms), so `witness evidence add` and the verify path do
+    not pay for them at start-up."""
+
     settings: Settings
     db: Database
     log: TransparencyLog
     vault: Vault
     forces: Forces
     accounts: Accounts
-    officers: Officers
-    incidents: Incidents
-    cases: Cases
-    listings: Listings
-    reports: Reports
-    importers: Importers
     sessions: Sessions
     uploads: ResumableUploads
-    police_stats: PoliceStats
-    live: LiveRecordings
-    early_warning: EarlyWarning
-    screening: Screening
-    screening_review: Review
     jobs: Jobs
     previews: Previews
+    sealer: Sealer
     #: None when no SMTP server is configured
     mailer: SmtpMailer | None
     #: None unless OPENWITNESS_WITNESS_LOGS names logs to witness
     witness: Witness | None = None
     #: None unless OPENWITNESS_WITNESS_POLICY names this log's witnesses
     cosigning: Cosigning | None = None
+
+    @cached_property
+    def incidents(self) -> Incidents:
+        from openwitness.cases.incidents import Incidents
+
+        return Incidents(self.db)
+
+    @cached_property
+    def cases(self) -> Cases:
+        from openwitness.cases.complaints import Cases
+
+        return Cases(self.db, self.incidents, self.sealer)
+
+    @cached_property
+    def officers(self) -> Officers:
+        from openwitness.cases.officers import Officers
+
+        return Officers(self.db)
+
+    @cached_property
+    def listings(self) -> Listings:
+        from openwitness.cases.listing import Listings
+
+        return Listings(self.db)
+
+    @cached_property
+    def reports(self) -> Reports:
+        from openwitness.cases.reports import Reports
+
+        return Reports(self.cases, self.vault, self.log, self.settings.intake_organisation)
+
+    @cached_property
+    def importers(self) -> Importers:
+        from openwitness.cases.importers.service import Importers
+
+        return Importers(self.db)
+
+    @cached_property
+    def police_stats(self) -> PoliceStats:
+        from openwitness.stats.service import PoliceStats
+
+        return PoliceStats(self.settings.stats_dir)
+
+    @cached_property
+    def live(self) -> LiveRecordings:
+        from openwitness.live.service import LiveRecordings
+
+        settings = self.settings
+        return LiveRecordings(
+            self.db, self.vault, settings.live_chunk_max_bytes, settings.live_idle_seconds
+        )
+
+    @cached_property
+    def early_warning(self) -> EarlyWarning:
+        from openwitness.patterns.service import EarlyWarning
+
+        return EarlyWarning(self.db)
+
+    @cached_property
+    def screening(self) -> Screening:
+        from openwitness.screening.service import Screening
+
+        return Screening(self.db, self.vault, self.sealer, self.settings.home)
+
+    @cached_property
+    def screening_review(self) -> Review:
+        from openwitness.screening.review import Review
+
+        return Review(self.db, self.sealer)
 
     def close(self) -> None:
         self.log.close()
@@ -105,24 +173,17 @@ def _build(settings: Settings, signer: Signer) -> Services:
             for table in ("person", "screening_participant")
         )
     sealer = load_sealer(settings, may_create=no_sealed_data)
-    incidents = Incidents(db)
-    cases = Cases(db, incidents, sealer)
     accounts = Accounts(db)
     return Services(
-        settings, db, log, vault, Forces(db), accounts, Officers(db), incidents, cases,
-        Listings(db), Reports(cases, vault, log, settings.intake_organisation), Importers(db),
+        settings, db, log, vault, Forces(db), accounts,
         Sessions(
             db, accounts, timedelta(minutes=settings.session_idle_minutes),
             timedelta(hours=settings.session_absolute_hours),
         ),
         ResumableUploads(settings.uploads_dir, vault, settings.partial_uploads_max_bytes),
-        PoliceStats(settings.stats_dir),
-        LiveRecordings(db, vault, settings.live_chunk_max_bytes, settings.live_idle_seconds),
-        EarlyWarning(db),
-        Screening(db, vault, sealer, settings.home),
-        Review(db, sealer),
         Jobs(db),
         Previews(db, vault),
+        sealer,
         SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url else None,
         _witness(settings, db, signer.name),
         Cosigning(db, log, _policy(settings.witness_policy)) if settings.witness_policy else None,

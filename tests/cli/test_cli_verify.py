@@ -6,6 +6,8 @@ import base64
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from openwitness.ledger.checkpoint import Checkpoint
 from openwitness.ledger.keys import load_signer
 from openwitness.ledger.receipt import parse_receipt
 from tests.cli.test_cli_evidence import witness
-from tests.support import MEDIA, require_shared
+from tests.support import MEDIA, env_for, require_shared
 
 PHOTOS = [
     MEDIA / "ianare__exif-samples/jpg/gps/DSCN0010.jpg",
@@ -325,3 +327,39 @@ def test_the_quick_start_of_verify_is_the_same_command_as_in_the_full_cli(
     assert options(quick) == options(full) and "--policy" in options(quick)
     code, out = verify(settings_in(tmp_path), "--receipt", str(tmp_path / "missing"))
     assert code == 2 and "give the FILE" in out
+
+
+def test_the_quick_start_of_evidence_is_the_same_group_as_in_the_full_cli(
+    tmp_path: Path,
+) -> None:
+    """`witness evidence ...` is built alone too (openwitness.cli.entry): the same commands
+    and options as in the full app, and none of the capabilities it does not use loaded."""
+    from typer.testing import CliRunner
+
+    from openwitness.cli.main import app
+
+    settings = settings_in(tmp_path)
+
+    def names(text: str) -> list[str]:
+        return sorted(set(re.findall(r"--[a-z-]+|(?<=│ )[a-z]+(?=\s{2,})", text)))
+
+    for args in (["evidence", "--help"], ["evidence", "add", "--help"],
+                 ["evidence", "previews", "--help"]):  # fmt: skip
+        quick = witness(settings, *args).stdout
+        full = CliRunner().invoke(app, args, terminal_width=80).output
+        assert names(quick) == names(full), args
+    group = names(witness(settings, "evidence", "--help").stdout)
+    assert {"add", "show", "previews", "--help"} <= set(group)
+    assert "--receipt-dir" in names(witness(settings, "evidence", "add", "--help").stdout)
+    probe = (
+        "import sys; sys.argv = ['witness', 'evidence', 'show', '00' * 32]\n"
+        "from openwitness.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('duckdb', 'sklearn', 'numpy', 'openwitness.cli.stats',"
+        " 'openwitness.screening.service') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+        env=env_for(settings),
+    )  # fmt: skip
+    assert loaded.stdout.strip().splitlines()[-1] == "[]", loaded.stdout + loaded.stderr
