@@ -27,7 +27,7 @@ COMMANDS = command_paths(typer.main.get_command(app))
 
 def test_the_command_tree_is_what_the_readme_describes() -> None:
     assert ("evidence", "add") in COMMANDS and ("log", "proof", "consistency") in COMMANDS
-    assert len(COMMANDS) == 74
+    assert len(COMMANDS) == 75
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
