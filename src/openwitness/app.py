@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             for task in tasks:
                 task.cancel()
+            await run_in_threadpool(job_queue.close)
             services.close()
 
     app = FastAPI(

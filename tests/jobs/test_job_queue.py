@@ -8,11 +8,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,3 +154,30 @@ def test_previews_queued_on_redis_are_made_by_a_worker(
     preview = installed.previews.get(sha)
     assert preview is not None and preview.state == "made" and preview.thumbnail
     assert done.result == {"state": "made", "phash": preview.phash}
+
+
+def test_a_server_shutting_down_lets_its_running_jobs_finish(
+    installed: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jobs run in threads of the server when there is no Redis: stopping the server waits
+    for them before closing the database, rather than cutting them off half way."""
+    from fastapi.testclient import TestClient
+
+    from openwitness.app import create_app
+    from openwitness.jobs import tasks
+
+    started = threading.Event()
+
+    def slow(services: Services, args: dict[str, Any], report: Any) -> tuple[dict[str, Any], str]:
+        started.set()
+        time.sleep(1.0)
+        return {"slept": True}, "finished"
+
+    monkeypatch.setitem(tasks.HANDLERS, "test.slow", slow)
+    app = create_app(installed.settings)
+    with TestClient(app):
+        queue = app.state.job_queue
+        job_id = queue.submit("test.slow", {}, "tester")
+        assert started.wait(10)
+    status = installed.jobs.get(job_id)
+    assert status.state == "done" and status.result == {"slept": True}, status

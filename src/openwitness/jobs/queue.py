@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any
 
 from openwitness.core.errors import OpenWitnessError
@@ -41,6 +42,8 @@ class JobQueue:
             raise OpenWitnessError(
                 f"OPENWITNESS_JOBS is thread or redis, not {settings.jobs_queue!r}"
             )
+        self._threads: set[threading.Thread] = set()
+        self._threads_lock = threading.Lock()
         if settings.jobs_queue == "redis":
             if not settings.redis_url:
                 raise OpenWitnessError("OPENWITNESS_JOBS=redis needs OPENWITNESS_REDIS_URL")
@@ -58,7 +61,27 @@ class JobQueue:
         if self._actor is not None:
             self._actor.send(job_id)
         else:
-            threading.Thread(
-                target=tasks.run, args=(self.services, job_id), name=f"job-{job_id}", daemon=True
-            ).start()
+            thread = threading.Thread(
+                target=self._run_here, args=(job_id,), name=f"job-{job_id}", daemon=True
+            )
+            with self._threads_lock:
+                self._threads.add(thread)
+            thread.start()
         return job_id
+
+    def _run_here(self, job_id: str) -> None:
+        try:
+            tasks.run(self.services, job_id)
+        finally:
+            with self._threads_lock:
+                self._threads.discard(threading.current_thread())
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Let the jobs running in this process finish (up to ``timeout`` seconds in all)
+        before the database they write to is closed: a server shutting down does not cut a
+        thumbnail or an import off half way unless it takes longer than that."""
+        deadline = time.monotonic() + timeout
+        with self._threads_lock:
+            running = list(self._threads)
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
