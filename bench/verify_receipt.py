@@ -49,6 +49,7 @@ from openwitness.ledger.store import _Append
 from openwitness.ledger.verify import load_receipt, verify_receipt
 
 PHOTO = MEDIA / "ianare__exif-samples/jpg/hdr/iphone_hdr_YES.jpg"
+CLI_TARGET_S = 0.100  # issue 15: `witness verify` end to end
 TARGET_S = 0.050
 
 
@@ -220,8 +221,8 @@ def main() -> None:
             f"median {ms(sc['median'])}, p95 {ms(sc['p95'])}",
             f"`python -c pass`: median {ms(sp['median'])}; "
             f"`python -c 'import openwitness.cli.main'`: median {ms(si['median'])}",
-            "none set (informational)",
-            None,
+            "< 100 ms (issue 15; judged on the median)",
+            sc["median"] < CLI_TARGET_S,
         ),
     ]
     rows[0].notes.append("met? is judged on p95")
