@@ -327,3 +327,27 @@ def test_a_local_file_is_copied_and_hashed_byte_for_byte(
     with pytest.raises(FileTooLarge):
         short.ingest_file(big)
     assert len(leftovers(services.settings)) == 1 and services.log.size() == 1
+
+
+def test_a_kernel_copy_writes_back_as_it_goes(
+    sqlite_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the copy runs ahead of the hashing, it asks the disk to catch up every so often
+    (so the final fsync has little left); the stored bytes and hash are unchanged."""
+    require_shared(PHOTO)
+    from openwitness.evidence import blobstore
+
+    monkeypatch.setattr(blobstore, "_FLUSH_STEP", 4 * 1024 * 1024)
+    flushed: list[int] = []
+    real_fdatasync = os.fdatasync
+
+    def counting(fd: int) -> None:
+        flushed.append(fd)
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", counting)
+    big = padded_photo(tmp_path / "big.jpg", 20 * 1024 * 1024 + 777)
+    result = sqlite_services.vault.ingest_file(big)
+    assert (result.record.sha256, result.record.size) == file_sha256(big)
+    assert stored_bytes(sqlite_services.vault, result.record.sha256) == big.read_bytes()
+    assert len(flushed) >= 2  # 8 MiB copies, flushed each time 4 MiB or more have built up

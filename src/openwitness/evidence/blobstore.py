@@ -28,6 +28,8 @@ from typing import Any, BinaryIO, cast
 _NEW, _PART, _STAGED = ".new", ".part", ".staged"
 _COPY_STEP = 8 * 1024 * 1024
 _HASH_STEP = 1024 * 1024
+#: how much a kernel copy writes before it asks the disk to catch up (see copy_from)
+_FLUSH_STEP = 64 * 1024 * 1024
 #: copy_file_range refusals that mean "not between these two files": read and write instead
 _NO_KERNEL_COPY = {errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF}
 _STALE_NEW_SECONDS = 3600
@@ -53,6 +55,7 @@ class _KernelCopy:
     """How far the copying thread of :meth:`StagingFile.copy_from` has got."""
 
     copied: int = 0
+    flushed: int = 0  # written back to the disk (fdatasync) so far
     finished: bool = False
     fallback: bool = False
 
@@ -115,6 +118,11 @@ class StagingFile:
                     with moved:
                         state.copied += count
                         moved.notify()
+                    if state.copied - state.flushed >= _FLUSH_STEP:
+                        # Write back what is copied while the other thread still hashes, so
+                        # the fsync that makes the file durable (finish) has little left.
+                        os.fdatasync(self._fd)
+                        state.flushed = state.copied
             except BaseException as exc:  # handed to the hashing thread, which raises it
                 failure.append(exc)
             finally:
