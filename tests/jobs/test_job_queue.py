@@ -181,3 +181,33 @@ def test_a_server_shutting_down_lets_its_running_jobs_finish(
         assert started.wait(10)
     status = installed.jobs.get(job_id)
     assert status.state == "done" and status.result == {"slept": True}, status
+
+
+def test_jobs_in_the_process_run_two_at_a_time(
+    installed: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Redis, many uploads at once queue many preview jobs: they take turns (two at a
+    time) rather than all decoding pictures at once; every one still runs."""
+    from openwitness.jobs import tasks
+
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def counted(
+        services: Services, args: dict[str, Any], report: Any
+    ) -> tuple[dict[str, Any], str]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.2)
+        with lock:
+            running -= 1
+        return {}, "ok"
+
+    monkeypatch.setitem(tasks.HANDLERS, "test.counted", counted)
+    queue = JobQueue(installed)
+    ids = [queue.submit("test.counted", {}, "tester") for _ in range(6)]
+    queue.close()
+    assert [installed.jobs.get(i).state for i in ids] == ["done"] * 6
+    assert most == 2

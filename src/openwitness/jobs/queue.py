@@ -18,6 +18,8 @@ from openwitness.jobs import tasks
 from openwitness.services import Services
 
 QUEUE = "openwitness"
+#: how many jobs run at once in a process without a Redis queue
+JOBS_AT_ONCE_HERE = 2
 
 
 def broker(redis_url: str) -> Any:
@@ -44,6 +46,9 @@ class JobQueue:
             )
         self._threads: set[threading.Thread] = set()
         self._threads_lock = threading.Lock()
+        #: jobs run here one or two at a time, the rest wait their turn: a server lodging
+        #: many photos at once must not decode them all at once
+        self._turns = threading.BoundedSemaphore(JOBS_AT_ONCE_HERE)
         if settings.jobs_queue == "redis":
             if not settings.redis_url:
                 raise OpenWitnessError("OPENWITNESS_JOBS=redis needs OPENWITNESS_REDIS_URL")
@@ -71,7 +76,8 @@ class JobQueue:
 
     def _run_here(self, job_id: str) -> None:
         try:
-            tasks.run(self.services, job_id)
+            with self._turns:
+                tasks.run(self.services, job_id)
         finally:
             with self._threads_lock:
                 self._threads.discard(threading.current_thread())
