@@ -97,9 +97,11 @@ def test_edge_values_in_page_addresses_never_make_a_server_error(site: Site) -> 
         "/cases", "/overdue", "/import",
         *(f"/cases/{n}" for n in EDGE_INTEGERS),
         *(f"/cases/{n}/evidence/{SHA}" for n in EDGE_INTEGERS),
+        *(f"/cases/{n}/evidence/{SHA}/thumbnail" for n in EDGE_INTEGERS),
         *(f"/officers/{n}" for n in EDGE_INTEGERS),
         *(f"/officers/{n}/photos/{SHA}" for n in EDGE_INTEGERS),
         "/cases/1/evidence/" + "x" * 3000,
+        "/cases/1/evidence/" + "x" * 3000 + "/thumbnail",
         "/patterns",
     ]  # fmt: skip
     for user in ("admin", "analyst"):
