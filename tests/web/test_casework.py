@@ -38,6 +38,8 @@ def seed(services: Services) -> None:
         services.vault.ingest_file(require_shared(p)).record.sha256 for p in (VIDEO, PHOTO)
     )
     services.officers.add_photo(officer.id, lodged[1], "t", ENTITLED)
+    for sha in lodged:  # as the preview job does for uploads to a running server
+        assert services.previews.make(sha).state == "made"
     for org, narrative, due, evidence in (
         (
             "law-centre",
@@ -141,12 +143,19 @@ def test_the_case_page_plays_its_evidence_and_shows_its_metadata(
 ) -> None:
     sign_in(page, casework_site, "cw", "/cases/1")
     video = page.locator(".evidence video")
+    # Until it is played the video shows its thumbnail and fetches nothing (preload="none").
+    assert video.get_attribute("preload") == "none"
+    assert video.get_attribute("poster", timeout=5000).endswith("/thumbnail")
     video.evaluate(
-        "v => v.readyState >= 1 || new Promise((ok, no) => {"
-        " v.onloadedmetadata = ok; v.onerror = () => no(v.error); v.load(); })"
+        "v => { v.preload = 'metadata'; return new Promise((ok, no) => {"
+        " v.onloadedmetadata = ok; v.onerror = () => no(v.error); v.load(); }); }"
     )
     assert video.evaluate("v => v.duration") > 0
-    assert page.locator(".evidence img").evaluate("i => i.decode().then(() => i.naturalWidth)") > 0
+    # The photo shows as its thumbnail (320 px wide), linking to the full image.
+    thumbnail = page.locator(".evidence a.thumbnail img")
+    assert thumbnail.evaluate("i => i.decode().then(() => i.naturalWidth)") == 320
+    full = page.locator(".evidence a.thumbnail").get_attribute("href")
+    assert page.request.get(f"{casework_site}{full}").headers["content-type"] == "image/jpeg"
     photo = facts(page.locator(".evidence", has_text="image/jpeg"))
     assert photo["Position"] == "43.4674, 11.8851", photo  # rounded to 4 decimals
     assert photo["Camera"] == "NIKON COOLPIX P6000" and photo["Taken"].startswith("2008-"), photo
