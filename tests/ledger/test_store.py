@@ -562,3 +562,30 @@ def test_two_writers_on_one_database_keep_one_tree(services: Services) -> None:
             assert other.inclusion_proof(index, 40) == merkle.inclusion_proof(entries, index)
     finally:
         other.close()
+
+
+def test_bulk_tile_reads_match_tile_by_tile(sqlite_services: Services) -> None:
+    """Publishing reads tiles and entry bundles 64 at a time: across a run boundary, for an
+    older tree size whose last tile is partial, and from a later first tile, every one is
+    what the one-tile reads (the server's tile routes) give."""
+    log = sqlite_services.log
+    n = 64 * 256 + 300
+    log._append_batch([_Append(entry_bytes(i, "t"), None, None) for i in range(n)])
+    for size in (n, 5000, 256 * 64, 1):
+        for level in (0, 1):
+            count = size >> (8 * level)
+            expected = [
+                (i, min(256, count - i * 256), log.tile(level, i, min(256, count - i * 256)))
+                for i in range(-(-count // 256))
+            ]
+            assert list(log.tiles_from(level, 0, size)) == expected, (size, level)
+            assert list(log.tiles_from(level, 3, size)) == expected[3:], (size, level)
+        bundles = [
+            (i, min(256, size - i * 256), log.entry_bundle(i, min(256, size - i * 256)))
+            for i in range(-(-size // 256))
+        ]
+        assert list(log.bundles_from(0, size)) == bundles, size
+    assert [w for _, w, _ in log.tiles_from(0, 63, n)] == [256, 256, 44]  # over a run boundary
+    assert sum(len(b) for _, _, b in log.bundles_from(0, n)) == sum(
+        2 + len(entry_bytes(i, "t")) for i in range(n)
+    )

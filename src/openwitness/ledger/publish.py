@@ -137,18 +137,20 @@ def publish(
         count, old_count = current.size >> (level * TILE_HEIGHT), old >> (level * TILE_HEIGHT)
         if count == 0:
             break
-        for index in range(old_count // TILE_WIDTH, -(-count // TILE_WIDTH)):
-            width = min(TILE_WIDTH, count - index * TILE_WIDTH)
+        first = old_count // TILE_WIDTH  # tiles before it are full, and were published
+        for index, width, tile in log.tiles_from(level, first, current.size):
             if index * TILE_WIDTH + width <= old_count:
                 continue  # the same tile as published before
-            name = tile_path(index, width)
-            destination.write(f"tile/{level}/{name}", log.tile(level, index, width))
+            destination.write(f"tile/{level}/{tile_path(index, width)}", tile)
             tiles += 1
-            if level == 0:
-                destination.write(f"tile/entries/{name}", log.entry_bundle(index, width))
-                bundles += 1
             if (tiles % 1000) == 0:
                 progress(f"{tiles:,} tiles written")
+        if level == 0:
+            for index, width, bundle in log.bundles_from(first, current.size):
+                if index * TILE_WIDTH + width <= old_count:
+                    continue
+                destination.write(f"tile/entries/{tile_path(index, width)}", bundle)
+                bundles += 1
     destination.write("checkpoint", note.encode())  # last: every tile it needs is there
     progress(f"published size {current.size:,} (was {old:,}): {tiles:,} tiles, {bundles:,} bundles")
     return Published(current.size, old, tiles, bundles)

@@ -13,22 +13,22 @@ import queue
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, insert, select
 
 from openwitness.core.errors import InvalidRequestError, NotFoundError
 from openwitness.ledger import merkle
+from openwitness.ledger.append_sql import AppendSql
 from openwitness.ledger.checkpoint import Checkpoint, parse_checkpoint_text
 from openwitness.ledger.note import Signer, parse_note
 from openwitness.ledger.receipt import Receipt
 from openwitness.storage.db import Database
 from openwitness.storage.models import Checkpoint as CheckpointRow
-from openwitness.storage.models import LogEntry, LogHead, LogNode
+from openwitness.storage.models import LogEntry, LogHead
 
 TILE_WIDTH = 256
 TILE_HEIGHT = 8
@@ -198,7 +198,7 @@ class TransparencyLog:
 
     def _append_batch(self, batch: list[_Append]) -> list[AppendResult]:
         with self.db.write() as conn:
-            sql = _AppendSql.of(conn)
+            sql = AppendSql.of(conn)
             cursor = conn.connection.cursor()
             cursor.execute(sql.lock_head)
             size = int(cast(tuple[int], cursor.fetchone())[0])
@@ -256,13 +256,13 @@ class TransparencyLog:
         # (level, idx) would make SQLite scan the whole table. Every proof and append runs this,
         # and building it as an SQLAlchemy expression cost more than the query itself, so it is
         # written as driver SQL: placeholders only, every value passed as a parameter.
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        mark = _mark(conn)
         clauses, params = [], []
         for level, indices in by_level.items():
             clauses.append(f"(level = {mark} AND idx IN ({', '.join([mark] * len(indices))}))")
             params += [level, *indices]
         sql = "SELECT level, idx, hash FROM log_node WHERE " + " OR ".join(clauses)  # noqa: S608
-        rows = conn.exec_driver_sql(sql, tuple(params))
+        rows = _driver_rows(conn, sql, tuple(params))
         found = {(level, idx): bytes(node) for level, idx, node in rows}
         if len(found) != len(keys):
             raise RuntimeError("log is missing stored tree nodes")  # storage corruption
@@ -357,94 +357,101 @@ class TransparencyLog:
             size = conn.execute(_CURRENT_SIZE).scalar_one()
             if not _valid_tile(level, index, width) or start + width > size >> tree_level:
                 raise NotFoundError("no such tile in the log yet")
-            rows = conn.execute(
-                select(LogNode.hash)
-                .where(
-                    LogNode.level == tree_level,
-                    LogNode.idx >= start,
-                    LogNode.idx < start + width,
-                )
-                .order_by(LogNode.idx)
-            )
-            return b"".join(row.hash for row in rows)
+            return b"".join(_node_hashes(conn, tree_level, start, start + width))
 
     def entry_bundle(self, index: int, width: int = TILE_WIDTH) -> bytes:
         """Entries of tile ``index``, each prefixed by its big-endian uint16 length."""
         start = index * TILE_WIDTH
         with self.db.read() as conn:
             size = conn.execute(_CURRENT_SIZE).scalar_one()
-        if not _valid_tile(0, index, width) or start + width > size:
-            raise NotFoundError("no such entry bundle in the log yet")
-        return b"".join(struct.pack(">H", len(e)) + e for e in self.entries(start, start + width))
+            if not _valid_tile(0, index, width) or start + width > size:
+                raise NotFoundError("no such entry bundle in the log yet")
+            return _bundle(_entry_data(conn, start, start + width))
+
+    def tiles_from(self, level: int, first: int, size: int) -> Iterator[tuple[int, int, bytes]]:
+        """(index, width, tile) for tiles ``first``, ``first + 1``, ... of tile level
+        ``level`` in the tree of ``size`` entries, the last one partial if the tree ends
+        inside it. Publishing reads every tile once, so they are read 64 at a time (one
+        query each), not one query per tile."""
+        count = size >> (level * TILE_HEIGHT)
+        for start, hashes in self._runs(first, count, lambda c, lo, hi: _node_hashes(
+            c, level * TILE_HEIGHT, lo, hi
+        )):  # fmt: skip
+            for offset in range(0, len(hashes), TILE_WIDTH):
+                tile = hashes[offset : offset + TILE_WIDTH]
+                yield (start + offset) // TILE_WIDTH, len(tile), b"".join(tile)
+
+    def bundles_from(self, first: int, size: int) -> Iterator[tuple[int, int, bytes]]:
+        """(index, width, entry bundle) from bundle ``first`` to the end of ``size``, as
+        :meth:`tiles_from` reads tiles."""
+        for start, entries in self._runs(first, size, _entry_data):
+            for offset in range(0, len(entries), TILE_WIDTH):
+                bundle = entries[offset : offset + TILE_WIDTH]
+                yield (start + offset) // TILE_WIDTH, len(bundle), _bundle(bundle)
+
+    def _runs(
+        self, first: int, count: int, read: Callable[[Connection, int, int], list[bytes]]
+    ) -> Iterator[tuple[int, list[bytes]]]:
+        """Rows ``first * 256`` up to ``count`` in runs of 64 tiles' worth: (start, rows)."""
+        start = first * TILE_WIDTH
+        while start < count:
+            stop = min(count, start + _TILES_PER_READ * TILE_WIDTH)
+            with self.db.read() as conn:
+                rows = read(conn, start, stop)
+            yield start, rows
+            start = stop
 
 
-@dataclass(frozen=True)
-class _AppendSql:
-    """The append transaction's statements as driver SQL for one database dialect.
-
-    The sequencer runs them thousands of times a second, and SQLAlchemy's per-statement
-    execution cost (~0.1 ms each) was most of a SQLite batch's CPU time, so they go straight
-    to the driver's cursor: placeholders only, every value passed as a parameter. On
-    PostgreSQL the four writes are sent as one psycopg pipeline (one round trip instead of
-    one per statement); the head row's lock is taken first, outside it, because the batch
-    needs the size it returns.
-    """
-
-    lock_head: str
-    mark: str
-    update_head: str
-    insert_checkpoint: str
-    timestamp: Callable[[datetime], object]
-    uses_pipeline: bool
-
-    @staticmethod
-    def of(conn: Connection) -> _AppendSql:
-        dialect = conn.dialect
-        cached = _APPEND_SQL.get(dialect.name)
-        if cached is None:
-            qmark = dialect.paramstyle == "qmark"
-
-            def convert(sql: str) -> str:
-                return sql if qmark else sql.replace("?", "%s")
-
-            lock_head = "SELECT size FROM log_head WHERE id = 1"
-            if dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE has taken the lock
-                lock_head += " FOR UPDATE"
-            created_at = CheckpointRow.__table__.c.created_at.type.dialect_impl(dialect)
-            bind = created_at.bind_processor(dialect)  # SQLite: the same text SQLAlchemy writes
-            cached = _AppendSql(
-                lock_head=lock_head,
-                mark=convert("?"),
-                update_head=convert("UPDATE log_head SET size = ?, root = ? WHERE id = 1"),
-                insert_checkpoint=convert(
-                    "INSERT INTO log_checkpoint (size, note, created_at) VALUES (?, ?, ?)"
-                ),
-                timestamp=bind or (lambda value: value),
-                uses_pipeline=dialect.driver == "psycopg",
-            )
-            _APPEND_SQL[dialect.name] = cached
-        return cached
-
-    def insert_rows(
-        self, table: str, rows: Sequence[tuple[int, bytes] | tuple[int, int, bytes]]
-    ) -> Iterator[tuple[str, tuple[object, ...]]]:
-        """Multi-row INSERTs (a statement per 1,000 rows, not one per row; SQLite allows
-        32,766 parameters in one) and their flattened parameters."""
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start : start + _ROWS_PER_INSERT]
-            row = "(" + ", ".join([self.mark] * len(chunk[0])) + ")"
-            sql = f"INSERT INTO {table} VALUES " + ", ".join([row] * len(chunk))  # noqa: S608
-            yield sql, tuple(value for values in chunk for value in values)
-
-    def pipeline(self, conn: Connection) -> AbstractContextManager[object]:
-        driver = conn.connection.driver_connection
-        if self.uses_pipeline and driver is not None:
-            return cast(AbstractContextManager[object], driver.pipeline())
-        return nullcontext()
+def _node_hashes(conn: Connection, tree_level: int, start: int, stop: int) -> list[bytes]:
+    """The stored hashes of tree level ``tree_level``, indices ``start`` to ``stop - 1``."""
+    mark = _mark(conn)
+    rows = _driver_rows(
+        conn,
+        f"SELECT hash FROM log_node WHERE level = {mark} AND idx >= {mark} AND idx < {mark} "  # noqa: S608
+        "ORDER BY idx",
+        (tree_level, start, stop),
+    )
+    if len(rows) != stop - start:
+        raise RuntimeError("log is missing stored tree nodes")  # storage corruption
+    return [bytes(row[0]) for row in rows]
 
 
-_APPEND_SQL: dict[str, _AppendSql] = {}
-_ROWS_PER_INSERT = 1000
+def _entry_data(conn: Connection, start: int, stop: int) -> list[bytes]:
+    """Entries ``start`` to ``stop - 1``, in order."""
+    mark = _mark(conn)
+    rows = _driver_rows(
+        conn,
+        f"SELECT data FROM log_entry WHERE idx >= {mark} AND idx < {mark} ORDER BY idx",  # noqa: S608
+        (start, stop),
+    )
+    if len(rows) != stop - start:
+        raise RuntimeError("log is missing stored entries")  # storage corruption
+    return [bytes(row[0]) for row in rows]
+
+
+def _driver_rows(conn: Connection, sql: str, params: tuple[int, ...]) -> list[Any]:
+    """Rows of driver SQL from the driver's own cursor: SQLAlchemy's result wrapping cost
+    more than the query for the thousands of rows a proof batch or a run of tiles reads."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _mark(conn: Connection) -> str:
+    """The driver's placeholder: driver SQL on the hot paths passes every value as one."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _bundle(entries: list[bytes]) -> bytes:
+    """tlog-tiles entry bundle: each entry prefixed by its big-endian uint16 length."""
+    return b"".join(struct.pack(">H", len(e)) + e for e in entries)
+
+
+#: tiles (or entry bundles) read in one query when publishing
+_TILES_PER_READ = 64
 
 
 def _valid_tile(level: int, index: int, width: int) -> bool:
