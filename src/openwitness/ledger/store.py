@@ -373,32 +373,32 @@ class TransparencyLog:
         ``level`` in the tree of ``size`` entries, the last one partial if the tree ends
         inside it. Publishing reads every tile once, so they are read 64 at a time (one
         query each), not one query per tile."""
-        count = size >> (level * TILE_HEIGHT)
-        for start, hashes in self._runs(first, count, lambda c, lo, hi: _node_hashes(
-            c, level * TILE_HEIGHT, lo, hi
-        )):  # fmt: skip
-            for offset in range(0, len(hashes), TILE_WIDTH):
-                tile = hashes[offset : offset + TILE_WIDTH]
-                yield (start + offset) // TILE_WIDTH, len(tile), b"".join(tile)
+        tree_level = level * TILE_HEIGHT
+
+        def read(conn: Connection, start: int, stop: int) -> list[bytes]:
+            return _node_hashes(conn, tree_level, start, stop)
+
+        for index, hashes in self._per_tile(first, size >> tree_level, read):
+            yield index, len(hashes), b"".join(hashes)
 
     def bundles_from(self, first: int, size: int) -> Iterator[tuple[int, int, bytes]]:
-        """(index, width, entry bundle) from bundle ``first`` to the end of ``size``, as
-        :meth:`tiles_from` reads tiles."""
-        for start, entries in self._runs(first, size, _entry_data):
-            for offset in range(0, len(entries), TILE_WIDTH):
-                bundle = entries[offset : offset + TILE_WIDTH]
-                yield (start + offset) // TILE_WIDTH, len(bundle), _bundle(bundle)
+        """(index, width, entry bundle) from bundle ``first`` to the end of ``size``, read
+        as :meth:`tiles_from` reads tiles."""
+        for index, entries in self._per_tile(first, size, _entry_data):
+            yield index, len(entries), _bundle(entries)
 
-    def _runs(
+    def _per_tile(
         self, first: int, count: int, read: Callable[[Connection, int, int], list[bytes]]
     ) -> Iterator[tuple[int, list[bytes]]]:
-        """Rows ``first * 256`` up to ``count`` in runs of 64 tiles' worth: (start, rows)."""
+        """Rows ``first * 256`` to ``count - 1``, read 64 tiles' worth at a time and handed
+        out a tile's worth (256, or fewer at the end) at a time: (tile index, rows)."""
         start = first * TILE_WIDTH
         while start < count:
             stop = min(count, start + _TILES_PER_READ * TILE_WIDTH)
             with self.db.read() as conn:
                 rows = read(conn, start, stop)
-            yield start, rows
+            for offset in range(0, len(rows), TILE_WIDTH):
+                yield (start + offset) // TILE_WIDTH, rows[offset : offset + TILE_WIDTH]
             start = stop
 
 
