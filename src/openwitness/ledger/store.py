@@ -14,6 +14,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -197,9 +198,8 @@ class TransparencyLog:
             request.finish(result)
 
     def _append_batch(self, batch: list[_Append]) -> list[AppendResult]:
-        with self.db.write() as conn:
+        with self.db.write() as conn, closing(conn.connection.cursor()) as cursor:
             sql = AppendSql.of(conn)
-            cursor = conn.connection.cursor()
             cursor.execute(sql.lock_head)
             size = int(cast(tuple[int], cursor.fetchone())[0])
             cached_size, cached = self._frontier_cache
@@ -230,7 +230,6 @@ class TransparencyLog:
                         cursor.execute(*statement)
                     cursor.execute(sql.update_head, (size, root))
                     cursor.execute(sql.insert_checkpoint, (size, note, sql.timestamp(_now())))
-            cursor.close()
         self._frontier_cache = (size, frontier)
         return results
 
@@ -432,12 +431,9 @@ def _entry_data(conn: Connection, start: int, stop: int) -> list[bytes]:
 def _driver_rows(conn: Connection, sql: str, params: tuple[int, ...]) -> list[Any]:
     """Rows of driver SQL from the driver's own cursor: SQLAlchemy's result wrapping cost
     more than the query for the thousands of rows a proof batch or a run of tiles reads."""
-    cursor = conn.connection.cursor()
-    try:
+    with closing(conn.connection.cursor()) as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def _mark(conn: Connection) -> str:
