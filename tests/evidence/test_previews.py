@@ -96,6 +96,29 @@ def test_a_video_s_thumbnail_is_one_of_its_frames() -> None:
     assert imagehash.hex_to_hash(preview.phash) - imagehash.phash(second) <= 4
 
 
+def test_a_video_whose_frames_never_reach_a_second_is_not_decoded_to_its_end(
+    tmp_path: Path,
+) -> None:
+    """1,000 frames a second for two seconds, red until frame 300 and blue after: the
+    thumbnail is taken at the 300th frame, not a second in (frame 1,000)."""
+    path = tmp_path / "fast.mp4"
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("mpeg4", rate=1000)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for index in range(2000):
+            colour = "red" if index < 300 else "blue"
+            frame = av.VideoFrame.from_image(Image.new("RGB", (32, 32), colour))
+            frame = frame.reformat(format="yuv420p")
+            frame.pts = index
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    thumb = thumbnail_of(render_preview(path, "video/mp4").thumbnail).convert("RGB")
+    red, _green, blue = thumb.getpixel((16, 16))  # type: ignore[misc]
+    assert red > 150 > blue
+
+
 def two_colour_video(path: Path, degrees: int) -> Path:
     """A short MPEG-4 video, left half red and right half blue, with a display rotation."""
     picture = Image.new("RGB", (64, 48), "red")

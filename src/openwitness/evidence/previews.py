@@ -38,6 +38,8 @@ MAX_PIXELS = 144_000_000
 _ORIENTATION = 0x0112  # the EXIF tag
 #: how far into a video its picture is taken (the very first frame is often black)
 VIDEO_OFFSET_SECONDS = 1.0
+#: but never more frames decoded than this to get there
+MAX_FRAMES = 300
 
 
 def has_picture(media_type: str) -> bool:
@@ -91,7 +93,8 @@ def upright(picture: Image) -> Image:
 
 
 def video_frame(path: Path, media_type: str) -> Image | None:
-    """A frame about a second into a video (or its first, for a shorter one), or None."""
+    """A frame about a second into a video (its last, for a shorter one; the 300th at most),
+    or None."""
     import av
 
     from openwitness.evidence.metadata import DEMUXERS
@@ -105,16 +108,23 @@ def video_frame(path: Path, media_type: str) -> Image | None:
             stream = container.streams.video[0]
             if stream.codec_context.width * stream.codec_context.height > MAX_PIXELS:
                 return None
-            picture = None
-            for frame in container.decode(stream):
-                picture = frame.to_image()  # type: ignore[no-untyped-call]
-                # A phone stores a portrait video's frames on their side, with a display
-                # matrix saying how to turn them: FFmpeg gives that angle counter-clockwise,
-                # as PIL's rotate() takes it.
-                if frame.rotation:
-                    picture = picture.rotate(frame.rotation, expand=True)
+            chosen = None
+            for number, frame in enumerate(container.decode(stream), 1):
+                chosen = frame
+                # timestamps that never reach a second (a crafted file) must not make the job
+                # decode the whole video: MAX_FRAMES at most
                 if frame.time is None or frame.time >= VIDEO_OFFSET_SECONDS:
                     break
+                if number >= MAX_FRAMES:
+                    break
+            if chosen is None:
+                return None
+            picture: Image = chosen.to_image()  # type: ignore[no-untyped-call]
+            # A phone stores a portrait video's frames on their side, with a display matrix
+            # saying how to turn them: FFmpeg gives that angle counter-clockwise, as PIL's
+            # rotate() takes it.
+            if chosen.rotation:
+                picture = picture.rotate(chosen.rotation, expand=True)
             return picture
     except (av.FFmpegError, OSError, ValueError, KeyError):
         return None
