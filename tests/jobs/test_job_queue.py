@@ -50,18 +50,35 @@ def installed(tmp_path: Path) -> Iterator[Services]:
     services.close()
 
 
-def test_a_killed_worker_s_job_is_run_again_by_another(
-    installed: Services, redis_url: str, tmp_path: Path
-) -> None:
-    require_shared(POLICE)
-    env = {
+def redis_env(installed: Services, redis_url: str, **extra: str) -> dict[str, str]:
+    """Environment for `witness` commands using a Redis queue of this test's own."""
+    return {
         **env_for(installed.settings),
         "OPENWITNESS_REDIS_URL": redis_url,
         "OPENWITNESS_JOBS": "redis",
         "OPENWITNESS_JOBS_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",
-        "OPENWITNESS_JOBS_HEARTBEAT_MS": "1500",  # a silent worker counts as dead after 1.5 s
-        "OPENWITNESS_JOBS_MAINTENANCE_CHANCE": "1000000",  # and others look every time
+        **extra,
     }
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """One `witness jobs worker` (one process, one thread), in a session of its own."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [WITNESS, "jobs", "worker", "--processes", "1", "--threads", "1"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
+def test_a_killed_worker_s_job_is_run_again_by_another(
+    installed: Services, redis_url: str, tmp_path: Path
+) -> None:
+    require_shared(POLICE)
+    env = redis_env(
+        installed, redis_url,
+        OPENWITNESS_JOBS_HEARTBEAT_MS="1500",  # a silent worker counts as dead after 1.5 s
+        OPENWITNESS_JOBS_MAINTENANCE_CHANCE="1000000",  # and others look every time
+    )  # fmt: skip
     months = sorted(str(p) for p in POLICE.iterdir() if p.is_dir())
     queued = subprocess.run(
         [WITNESS, "stats", "import", "--background", *months],
@@ -71,21 +88,14 @@ def test_a_killed_worker_s_job_is_run_again_by_another(
     job_id = queued.stdout.strip()
     assert installed.jobs.get(job_id).state == "queued"
 
-    def worker(log: str) -> subprocess.Popen[bytes]:
-        with (tmp_path / log).open("wb") as out:
-            return subprocess.Popen(
-                [WITNESS, "jobs", "worker", "--processes", "1", "--threads", "1"],
-                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-
-    first = worker("first.log")
+    first = start_worker(env, tmp_path / "first.log")
     try:
         wait_until(lambda: installed.jobs.get(job_id), lambda s: s.state == "running", 60)
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # the worker and its children, mid-job
         first.wait()
     assert installed.jobs.get(job_id).state == "running"  # it died without finishing
-    second = worker("second.log")
+    second = start_worker(env, tmp_path / "second.log")
     try:
         done = wait_until(
             lambda: installed.jobs.get(job_id), lambda s: s.state in ("done", "failed"), 120
@@ -127,12 +137,7 @@ def test_previews_queued_on_redis_are_made_by_a_worker(
     installed: Services, redis_url: str, tmp_path: Path
 ) -> None:
     require_shared(PHOTO)
-    env = {
-        **env_for(installed.settings),
-        "OPENWITNESS_REDIS_URL": redis_url,
-        "OPENWITNESS_JOBS": "redis",
-        "OPENWITNESS_JOBS_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",
-    }
+    env = redis_env(installed, redis_url)
     sha = installed.vault.ingest_file(PHOTO).record.sha256  # as `witness evidence add`: none
     queued = subprocess.run(
         [WITNESS, "evidence", "previews", "--background"],
@@ -141,11 +146,7 @@ def test_previews_queued_on_redis_are_made_by_a_worker(
     assert queued.returncode == 0 and "1 preview jobs queued" in queued.stdout, queued.stderr
     [job] = [j for j in installed.jobs.recent() if j.kind == "evidence.preview"]
     assert job.state == "queued" and installed.previews.get(sha) is None
-    with (tmp_path / "worker.log").open("wb") as out:
-        worker = subprocess.Popen(
-            [WITNESS, "jobs", "worker", "--processes", "1", "--threads", "1"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+    worker = start_worker(env, tmp_path / "worker.log")
     try:
         done = wait_until(lambda: installed.jobs.get(job.id), lambda s: s.state == "done", 120)
     finally:

@@ -310,10 +310,7 @@ def case_evidence(
     request: Request, case_id: IdPath, sha256: str, services: ServicesDep, account: SignedIn
 ) -> Response:
     """The stored file, for playback on the case page: only to those who may see the case."""
-    _editor(account)  # footage identifies people: not for de-identified readers
-    case = services.cases.view(case_id, viewer(account))  # 404 for someone else's case
-    if sha256 not in case["incident"].get("evidence", []):
-        raise NotFoundError(f"case {case_id} has no evidence {sha256}")
+    _linked_to_case(services, account, case_id, sha256)
     return _stored_file(request, services, sha256, account)
 
 
@@ -323,12 +320,8 @@ def case_evidence_thumbnail(
 ) -> Response:
     """The item's thumbnail (a few KB instead of the whole file, for the case page on a
     phone): the same checks as the item itself."""
-    _editor(account)
-    case = services.cases.view(case_id, viewer(account))
-    if sha256 not in case["incident"].get("evidence", []):
-        raise NotFoundError(f"case {case_id} has no evidence {sha256}")
-    if not services.vault.may_see(sha256, viewer(account).entitlement()):
-        raise NotFoundError(f"no evidence {sha256} that you may see")
+    _linked_to_case(services, account, case_id, sha256)
+    _require_entitled(services, sha256, account)
     preview = services.previews.get(sha256)
     if preview is None or preview.thumbnail is None:
         raise NotFoundError(f"no thumbnail of {sha256} yet")
@@ -339,11 +332,24 @@ def case_evidence_thumbnail(
     )
 
 
-def _stored_file(request: Request, services: Any, sha256: str, account: Account) -> Response:
-    """A vault item's bytes with its sniffed media type, to those entitled to the item itself
-    (callers check the case or officer first): being linked somewhere is not enough."""
+def _linked_to_case(services: Any, account: Account, case_id: int, sha256: str) -> None:
+    """Raise unless ``account`` edits case ``case_id`` and ``sha256`` is linked to it."""
+    _editor(account)  # footage identifies people: not for de-identified readers
+    case = services.cases.view(case_id, viewer(account))  # 404 for someone else's case
+    if sha256 not in case["incident"].get("evidence", []):
+        raise NotFoundError(f"case {case_id} has no evidence {sha256}")
+
+
+def _require_entitled(services: Any, sha256: str, account: Account) -> None:
+    """Being linked somewhere is not enough: the account must be entitled to the item."""
     if not services.vault.may_see(sha256, viewer(account).entitlement()):
         raise NotFoundError(f"no evidence {sha256} that you may see")
+
+
+def _stored_file(request: Request, services: Any, sha256: str, account: Account) -> Response:
+    """A vault item's bytes with its sniffed media type, to those entitled to the item itself
+    (callers check the case or officer first)."""
+    _require_entitled(services, sha256, account)
     record = services.vault.get(sha256)
     return blob_response(request, services.vault, sha256, record.media_type)
 
